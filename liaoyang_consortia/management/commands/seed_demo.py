@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from liaoyang_consortia import demo
+from members.roles import Role
+
+
+class Command(BaseCommand):
+    help = "创建或刷新演示账号与演示数据（可重复运行，结果相同）。"
+
+    def handle(self, *args, **options):
+        password = settings.DEMO_PASSWORD
+        usernames = demo.seed_users(password=password)
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 %s）：" % password))
+        for username in usernames:
+            display, role, *_ = demo.USERS[username]
+            self.stdout.write(f"  {username:<14} {Role(role).label}（{display}）")

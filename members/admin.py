@@ -1,0 +1,88 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
+
+from members.models import County, IndustryField, Organization, UserProfile, UsccWhitelist
+
+User = get_user_model()
+
+
+@admin.register(County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(IndustryField)
+class IndustryFieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_cluster", "in_scope", "sort_order", "is_active"]
+    list_editable = ["sort_order", "in_scope", "is_active"]
+    list_filter = ["is_cluster", "in_scope", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(GuardedModelAdmin):
+    list_display = ["name", "uscc", "kind", "county", "legal_representative", "contact_name",
+                    "contact_phone"]
+    list_filter = ["kind", "county"]
+    search_fields = ["name", "uscc", "legal_representative", "contact_name", "contact_phone"]
+    list_select_related = ["county"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "uscc", "kind", "county"]}),
+        (_("法定代表人与地址"), {"fields": ["legal_representative", "address"]}),
+        (_("联系人"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
+        (_("记录"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(UsccWhitelist)
+class UsccWhitelistAdmin(admin.ModelAdmin):
+    list_display = ["code", "reason", "created_by", "created_at"]
+    search_fields = ["code", "reason"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class UserProfileInline(admin.StackedInline):
+    model = UserProfile
+    can_delete = False
+    autocomplete_fields = ["organization"]
+    fk_name = "user"
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [UserProfileInline]
+    list_display = ["username", "last_name", "first_name", "email", "unit", "county",
+                    "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff", "profile__county"]
+    search_fields = ["username", "first_name", "last_name", "email", "profile__organization__name"]
+    list_select_related = ["profile__organization", "profile__county"]
+
+    @admin.display(description=_("所属单位"), ordering="profile__organization__name")
+    def unit(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.organization if profile and profile.organization_id else "—"
+
+    @admin.display(description=_("负责县区"), ordering="profile__county__name")
+    def county(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.county if profile and profile.county_id else "—"
+
+
+admin.site.site_header = _("辽阳市创新联合体管理平台 · 系统管理")
+admin.site.site_title = _("辽阳市创新联合体管理平台")
+admin.site.index_title = _("系统管理")

@@ -1,0 +1,161 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from members.fields import UsccField
+from members.roles import Role
+
+
+class County(models.Model):
+    """A recommending unit: one of Liaoyang's seven county-level divisions (with its
+    GB/T 2260 code), or a unit without a code that admins add, such as a development zone."""
+
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, unique=True, null=True, blank=True,
+        help_text=_("GB/T 2260 代码；开发区等推荐单位可不填。"),
+    )
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("县（市、区）及推荐单位")
+        verbose_name_plural = _("县（市、区）及推荐单位")
+        ordering = ["sort_order", "code", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class IndustryField(models.Model):
+    """The industry fields in the Measures' scope (article 5(1)): the city's industrial
+    clusters plus the named fields. Admins keep the list."""
+
+    name = models.CharField(_("领域名称"), max_length=50, unique=True)
+    is_cluster = models.BooleanField(
+        _("市重点产业集群"), default=False,
+        help_text=_("勾选表示辽阳市重点产业集群；不勾选表示办法列明的新兴领域。"),
+    )
+    in_scope = models.BooleanField(
+        _("属于办法支持范围"), default=True,
+        help_text=_("不在支持范围的领域，申报时会被提示不符合第五条。"),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("产业领域")
+        verbose_name_plural = _("产业领域")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organization(models.Model):
+    """A legal-person unit (法人单位), identified by its unified social credit code."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("企业")
+        UNIVERSITY = "university", _("高等院校")
+        INSTITUTE = "institute", _("科研院所")
+        SERVICE = "service", _("科技服务机构")
+        OTHER = "other", _("其他")
+
+    name = models.CharField(_("单位名称"), max_length=200)
+    uscc = UsccField(_("统一社会信用代码"), unique=True)
+    kind = models.CharField(_("单位类型"), max_length=20, choices=Kind.choices)
+    county = models.ForeignKey(
+        County, verbose_name=_("所在县（市、区）"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="organizations",
+        help_text=_("辽阳市外的单位留空。"),
+    )
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    address = models.CharField(_("注册地址"), max_length=200, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("法人单位")
+        verbose_name_plural = _("法人单位")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def in_liaoyang(self) -> bool:
+        return self.county_id is not None
+
+    @property
+    def location_display(self) -> str:
+        return self.county.name if self.county_id else str(_("辽阳市外"))
+
+
+class UsccWhitelist(models.Model):
+    """Codes an admin accepts although their check character is wrong (early pilot codes)."""
+
+    code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    reason = models.CharField(_("放行理由"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("校验位例外代码")
+        verbose_name_plural = _("校验位例外代码")
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        from members.validators import normalize_uscc
+
+        self.code = normalize_uscc(self.code)
+        super().save(*args, **kwargs)
+
+
+class UserProfile(models.Model):
+    """Links a user to the unit they act for (applicants, experts) or the county they
+    review for (county reviewers)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("所属单位"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="users",
+    )
+    county = models.ForeignKey(
+        County, verbose_name=_("负责县（市、区）"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="reviewers",
+        help_text=_("县区审核人员必填：只能看到牵头单位在本县区的申报。"),
+    )
+    is_unit_admin = models.BooleanField(
+        _("单位管理员"), default=False, help_text=_("可以邀请和移除本单位的其他用户。"),
+    )
+    phone = models.CharField(_("手机号"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("用户资料")
+        verbose_name_plural = _("用户资料")
+
+    def __str__(self):
+        return str(self.user)
+
+    def clean(self):
+        if not self.user_id:
+            return
+        groups = set(self.user.groups.values_list("name", flat=True))
+        if Role.COUNTY_REVIEWER.value in groups and not self.county_id:
+            raise ValidationError({"county": _("县区审核人员必须指定负责的县（市、区）。")})
+        if Role.APPLICANT.value in groups and not self.organization_id:
+            raise ValidationError({"organization": _("申报单位用户必须指定所属单位。")})
