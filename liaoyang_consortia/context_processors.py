@@ -29,7 +29,7 @@ def site(request):
             title = WORK_LIST_TITLES[roles[0]] if url_name == "applications:list" else label
             nav.append({"label": title, "url": reverse(url_name)})
     return {
-        "site_name": _("辽阳市创新联合体管理平台"),
+        "portal_name": _("辽阳市创新联合体管理平台"),
         "user_roles": roles,
         "user_role_labels": [role.label for role in roles],
         "nav_items": nav,

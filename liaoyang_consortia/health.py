@@ -21,7 +21,7 @@ def broker_status() -> str:
     from liaoyang_consortia.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception as exc:
         return f"error: {type(exc).__name__}"

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from members.models import County, IndustryField, Organization, UserProfile, UsccWhitelist
+from members.models import County, IndustryField, Organization, UsccWhitelist, UserProfile
 
 User = get_user_model()
 

@@ -11,7 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = settings.DEMO_PASSWORD
         usernames = demo.seed_users(password=password)
-        self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 %s）：" % password))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
         for username in usernames:
             display, role, *_ = demo.USERS[username]
             self.stdout.write(f"  {username:<14} {Role(role).label}（{display}）")

@@ -1,0 +1,17 @@
+# The two commands of the README's first section, and a few helpers.
+.PHONY: run test lint migrate messages clean
+
+run:  ## the demo on http://127.0.0.1:8000 (SQLite, eager Celery)
+	scripts/run.sh
+
+test:  ## the whole suite on real PostgreSQL, Redis and Chromium
+	scripts/test.sh $(ARGS)
+
+lint:
+	scripts/venv.sh test && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+messages:  ## refresh the English catalogue after changing strings
+	scripts/venv.sh && DEBUG=1 .venv/bin/python manage.py makemessages -l en --ignore=.venv
+
+clean:
+	rm -rf .venv db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make test: install what the suite needs, start PostgreSQL and Redis on loopback, run the
+# whole suite against them, and stop the services whatever the outcome.
+# Extra arguments go to pytest (e.g. scripts/test.sh tests/members -k uscc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/system-deps.sh test
+scripts/venv.sh test
+
+source scripts/services.sh
+trap stop_services EXIT INT TERM
+start_services
+
+export SECRET_KEY="test-only-secret-key-not-for-production"
+export DEBUG=0
+export SECURE_COOKIES=0
+export DJANGO_ALLOW_ASYNC_UNSAFE=true  # Playwright's sync API beside live_server
+export MEDIA_ROOT="$SERVICES_DIR/media"
+export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+# The suite runs with DEBUG off, as production does, so static files go through the
+# manifest storage: collect them first.
+export STATIC_ROOT="$SERVICES_DIR/static"
+
+.venv/bin/ruff check .
+.venv/bin/python manage.py check --fail-level WARNING
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
+  || { echo "模型有未生成的迁移：运行 python manage.py makemigrations" >&2; exit 1; }
+.venv/bin/python manage.py collectstatic --noinput -v0
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,84 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from members.roles import Role
+from tests.factories import make_user
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+# make beside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        raise pytest.UsageError(
+            "The suite runs on PostgreSQL only: use `make test`, which starts it "
+            f"(DATABASE_URL gives {engine})."
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's Chromium: Playwright cannot download its own browser here.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+# One user per role. Names follow the healthchecks habit of fixed people.
+@pytest.fixture
+def alice(db):
+    """Applicant: the unit administrator of a lead enterprise in 白塔区."""
+    return make_user("alice", Role.APPLICANT, county_code="211002")
+
+
+@pytest.fixture
+def bob(db):
+    """County reviewer for 白塔区."""
+    return make_user("bob", Role.COUNTY_REVIEWER, county_code="211002")
+
+
+@pytest.fixture
+def charlie(db):
+    """City bureau staff."""
+    return make_user("charlie", Role.CITY_STAFF)
+
+
+@pytest.fixture
+def dora(db):
+    """Expert employed by a university."""
+    return make_user("dora", Role.EXPERT)
+
+
+@pytest.fixture
+def erin(db):
+    """System administrator."""
+    return make_user("erin", Role.ADMIN)
+
+
+@pytest.fixture
+def role_users(alice, bob, charlie, dora, erin):
+    return {
+        Role.APPLICANT: alice,
+        Role.COUNTY_REVIEWER: bob,
+        Role.CITY_STAFF: charlie,
+        Role.EXPERT: dora,
+        Role.ADMIN: erin,
+    }

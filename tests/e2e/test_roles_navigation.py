@@ -1,0 +1,64 @@
+"""A real browser signs in as each demo role and sees that role's navigation."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from liaoyang_consortia import demo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "e2e-demo-pass-2026"
+
+# username: (what the work list is called for that role, sees 系统管理)
+EXPECTED = {
+    "admin": ("全部申报", True),
+    "city_staff": ("市局办理", False),
+    "county_baita": ("待本县区审核", False),
+    "applicant_a": ("我的申报", False),
+    "expert1": ("我的评审任务", False),
+}
+
+
+def test_it_shows_each_demo_role_its_navigation(live_server, page):
+    demo.seed_users(password=PASSWORD)
+    for username, (work_list, sees_admin) in EXPECTED.items():
+        page.goto(f"{live_server.url}/")
+        page.get_by_role("link", name="登录", exact=True).first.click()
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+
+        expect(page).to_have_url(re.compile(r"/applications/$"))
+        nav = page.get_by_test_id("nav")
+        expect(nav.get_by_role("link", name=work_list)).to_be_visible()
+        expect(nav.get_by_role("link", name="系统管理")).to_have_count(1 if sees_admin else 0)
+        expect(page.get_by_test_id("work-list-title")).to_have_text(work_list)
+        expect(page.get_by_test_id("empty-work-list")).to_be_visible()
+
+        page.get_by_test_id("user-menu").click()
+        page.get_by_role("button", name="退出登录").click()
+        expect(page.get_by_role("link", name="登录", exact=True).first).to_be_visible()
+
+
+def test_it_works_on_a_phone_sized_screen_by_keyboard(live_server, page):
+    demo.seed_users(password=PASSWORD)
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{live_server.url}/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
+    page.get_by_role("link", name="登录申报").press("Enter")
+    # The login form puts the cursor in the username field itself.
+    expect(page.get_by_label("用户名")).to_be_focused()
+    page.keyboard.type("applicant_a")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("密码")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/applications/$"))
+    # The menu collapses behind the toggler on a phone.
+    toggler = page.get_by_role("button", name="展开导航")
+    expect(toggler).to_be_visible()
+    toggler.click()
+    expect(page.get_by_test_id("nav").get_by_role("link", name="我的申报")).to_be_visible()

@@ -1,0 +1,111 @@
+"""Every URL of the project answers without a server error, for anonymous visitors and for
+each role. URLs are walked from the resolver, so a new page is covered automatically;
+one that needs arguments must be taught to `_urls_with_arguments` below."""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from members.roles import Role
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue  # covered model by model below
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def _plain_urls():
+    urls, with_args = [], []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if pattern.pattern.regex.groups or "<" in route:
+            with_args.append(route)
+        else:
+            urls.append("/" + route.lstrip("^").rstrip("$"))
+    return urls, with_args
+
+
+def _admin_urls():
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        opts = model._meta
+        base = f"admin:{opts.app_label}_{opts.model_name}"
+        urls += [reverse(f"{base}_changelist"), reverse(f"{base}_changelist") + "?q=辽阳&o=1"]
+        urls.append(reverse(f"{base}_add"))
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            for view in ("change", "history", "delete"):
+                urls.append(reverse(f"{base}_{view}", args=[obj.pk]))
+    return urls
+
+
+def test_it_knows_how_to_fill_every_url_with_arguments():
+    _, with_args = _plain_urls()
+    assert with_args == [], f"teach test_every_url about {with_args}"
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
+def test_it_never_answers_500(client, role, role_users):
+    OrganizationFactory()
+    plain, _ = _plain_urls()
+    checked = []
+    for url in plain + _admin_urls():
+        # An empty POST to a delete page would really delete; logging out ends the run.
+        methods = ("get",) if url.endswith("/delete/") or "logout" in url else ("get", "post")
+        for method in methods:
+            if role is not None:
+                client.force_login(role_users[role])
+            response = getattr(client, method)(url)
+            assert response.status_code < 500, f"{method.upper()} {url} as {role}: {response.status_code}"
+            checked.append(url)
+    assert "/healthz" in checked and "/applications/" in checked
+
+
+@pytest.mark.parametrize("role", [None, Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF,
+                                  Role.EXPERT], ids=lambda r: r.value if r else "anonymous")
+def test_it_keeps_the_admin_to_admins(client, role, role_users):
+    if role is not None:
+        client.force_login(role_users[role])
+    response = client.get("/admin/members/organization/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_it_lets_the_admin_role_search_units_in_the_admin(client, erin):
+    org = OrganizationFactory(name="辽阳北方精细化工有限公司")
+    client.force_login(erin)
+    response = client.get("/admin/members/organization/", {"q": org.uscc})
+    assert response.status_code == 200
+    assert "辽阳北方精细化工有限公司" in response.content.decode()
+
+
+def test_it_shows_each_role_its_work_list_title(client, role_users):
+    titles = {
+        Role.APPLICANT: "我的申报", Role.COUNTY_REVIEWER: "待本县区审核",
+        Role.CITY_STAFF: "市局办理", Role.EXPERT: "我的评审任务", Role.ADMIN: "全部申报",
+    }
+    for role, user in role_users.items():
+        client.force_login(user)
+        body = client.get("/applications/").content.decode()
+        assert f'data-testid="work-list-title">{titles[role]}<' in body
+        assert "暂无待办事项" in body
+        assert ("系统管理" in body) is (role is Role.ADMIN)
+
+
+def test_it_sends_anonymous_visitors_from_the_work_list_to_sign_in(client):
+    response = client.get("/applications/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_it_explains_who_may_apply_on_the_public_home_page(client):
+    body = client.get("/").content.decode()
+    for words in ("谁可以申报", "组建条件", "办理流程", "不少于8家", "原则上", "增材制造"):
+        assert words in body
