@@ -6,8 +6,11 @@ from members.roles import Role, roles_of
 # One row per navigation entry: (label, url name, roles that see it). Later features add
 # their pages here, so the menu never links to a page a role may not open.
 NAV = [
-    (_("工作台"), "applications:list",
-     {Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT, Role.ADMIN}),
+    (
+        _("工作台"),
+        "applications:list",
+        {Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT, Role.ADMIN},
+    ),
     (_("系统管理"), "admin:index", {Role.ADMIN}),
 ]
 

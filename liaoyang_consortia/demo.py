@@ -32,14 +32,42 @@ class DemoUnit:
 
 
 UNITS = [
-    DemoUnit("lead_a", "辽阳华晟精细化工有限公司", "91211002MA0Y7K3Q2", "enterprise", "211002",
-             "赵志刚", "辽阳市白塔区新运大街88号"),
-    DemoUnit("lead_b", "灯塔市铝友精密部件有限公司", "91211081MA0XQ8T41", "enterprise", "211081",
-             "孙立新", "灯塔市铝材产业园兴业路6号"),
-    DemoUnit("univ", "辽东理工大学", "12210000MB1234567", "university", None,
-             "周文博", "沈阳市浑南区智慧大街21号"),
-    DemoUnit("institute", "辽阳市工业技术研究院", "12211000MB0A1B2C3", "institute", "211011",
-             "钱卫东", "辽阳市太子河区科技路3号"),
+    DemoUnit(
+        "lead_a",
+        "辽阳华晟精细化工有限公司",
+        "91211002MA0Y7K3Q2",
+        "enterprise",
+        "211002",
+        "赵志刚",
+        "辽阳市白塔区新运大街88号",
+    ),
+    DemoUnit(
+        "lead_b",
+        "灯塔市铝友精密部件有限公司",
+        "91211081MA0XQ8T41",
+        "enterprise",
+        "211081",
+        "孙立新",
+        "灯塔市铝材产业园兴业路6号",
+    ),
+    DemoUnit(
+        "univ",
+        "辽东理工大学",
+        "12210000MB1234567",
+        "university",
+        None,
+        "周文博",
+        "沈阳市浑南区智慧大街21号",
+    ),
+    DemoUnit(
+        "institute",
+        "辽阳市工业技术研究院",
+        "12211000MB0A1B2C3",
+        "institute",
+        "211011",
+        "钱卫东",
+        "辽阳市太子河区科技路3号",
+    ),
 ]
 
 # username: (display name, role, unit key or None, county code or None, unit admin)

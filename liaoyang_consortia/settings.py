@@ -19,9 +19,7 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (see .env.example)."
-        )
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     # Only a DEBUG instance (the demo, the tests) may run on a throwaway key.
     SECRET_KEY = "insecure-demo-key-only-for-debug"  # noqa: S105
 

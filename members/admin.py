@@ -27,8 +27,15 @@ class IndustryFieldAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(GuardedModelAdmin):
-    list_display = ["name", "uscc", "kind", "county", "legal_representative", "contact_name",
-                    "contact_phone"]
+    list_display = [
+        "name",
+        "uscc",
+        "kind",
+        "county",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+    ]
     list_filter = ["kind", "county"]
     search_fields = ["name", "uscc", "legal_representative", "contact_name", "contact_phone"]
     list_select_related = ["county"]
@@ -66,8 +73,16 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [UserProfileInline]
-    list_display = ["username", "last_name", "first_name", "email", "unit", "county",
-                    "is_active", "is_staff"]
+    list_display = [
+        "username",
+        "last_name",
+        "first_name",
+        "email",
+        "unit",
+        "county",
+        "is_active",
+        "is_staff",
+    ]
     list_filter = ["groups", "is_active", "is_staff", "profile__county"]
     search_fields = ["username", "first_name", "last_name", "email", "profile__organization__name"]
     list_select_related = ["profile__organization", "profile__county"]

@@ -12,7 +12,11 @@ class County(models.Model):
     GB/T 2260 code), or a unit without a code that admins add, such as a development zone."""
 
     code = models.CharField(
-        _("行政区划代码"), max_length=6, unique=True, null=True, blank=True,
+        _("行政区划代码"),
+        max_length=6,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("GB/T 2260 代码；开发区等推荐单位可不填。"),
     )
     name = models.CharField(_("名称"), max_length=50, unique=True)
@@ -34,11 +38,13 @@ class IndustryField(models.Model):
 
     name = models.CharField(_("领域名称"), max_length=50, unique=True)
     is_cluster = models.BooleanField(
-        _("市重点产业集群"), default=False,
+        _("市重点产业集群"),
+        default=False,
         help_text=_("勾选表示辽阳市重点产业集群；不勾选表示办法列明的新兴领域。"),
     )
     in_scope = models.BooleanField(
-        _("属于办法支持范围"), default=True,
+        _("属于办法支持范围"),
+        default=True,
         help_text=_("不在支持范围的领域，申报时会被提示不符合第五条。"),
     )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
@@ -67,8 +73,12 @@ class Organization(models.Model):
     uscc = UsccField(_("统一社会信用代码"), unique=True)
     kind = models.CharField(_("单位类型"), max_length=20, choices=Kind.choices)
     county = models.ForeignKey(
-        County, verbose_name=_("所在县（市、区）"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="organizations",
+        County,
+        verbose_name=_("所在县（市、区）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
         help_text=_("辽阳市外的单位留空。"),
     )
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
@@ -103,8 +113,12 @@ class UsccWhitelist(models.Model):
     code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
     reason = models.CharField(_("放行理由"), max_length=200)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -127,20 +141,32 @@ class UserProfile(models.Model):
     review for (county reviewers)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
         related_name="profile",
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("所属单位"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="users",
+        Organization,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
     )
     county = models.ForeignKey(
-        County, verbose_name=_("负责县（市、区）"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="reviewers",
+        County,
+        verbose_name=_("负责县（市、区）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewers",
         help_text=_("县区审核人员必填：只能看到牵头单位在本县区的申报。"),
     )
     is_unit_admin = models.BooleanField(
-        _("单位管理员"), default=False, help_text=_("可以邀请和移除本单位的其他用户。"),
+        _("单位管理员"),
+        default=False,
+        help_text=_("可以邀请和移除本单位的其他用户。"),
     )
     phone = models.CharField(_("手机号"), max_length=30, blank=True)
 

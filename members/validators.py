@@ -55,9 +55,9 @@ def uscc_error(value) -> str | None:
         return _("统一社会信用代码应为18位，当前为%(n)d位。") % {"n": len(code)}
     bad = sorted({ch for ch in code if ch not in _VALUES})
     if bad:
-        return _(
-            "统一社会信用代码含有不允许的字符：%(chars)s（不使用字母 I、O、S、V、Z）。"
-        ) % {"chars": "、".join(bad)}
+        return _("统一社会信用代码含有不允许的字符：%(chars)s（不使用字母 I、O、S、V、Z）。") % {
+            "chars": "、".join(bad)
+        }
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
         return _("统一社会信用代码校验位不正确，请核对后重新输入。")

@@ -23,6 +23,7 @@ export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 export STATIC_ROOT="$SERVICES_DIR/static"
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check . >/dev/null || { echo "代码格式不一致：运行 .venv/bin/ruff format ." >&2; exit 1; }
 .venv/bin/python manage.py check --fail-level WARNING
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "模型有未生成的迁移：运行 python manage.py makemigrations" >&2; exit 1; }

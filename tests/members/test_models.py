@@ -12,16 +12,28 @@ pytestmark = pytest.mark.django_db
 def test_it_seeds_the_seven_county_level_units_with_their_gb_t_2260_codes():
     coded = dict(County.objects.exclude(code=None).values_list("code", "name"))
     assert coded == {
-        "211002": "白塔区", "211003": "文圣区", "211004": "宏伟区", "211005": "弓长岭区",
-        "211011": "太子河区", "211021": "辽阳县", "211081": "灯塔市",
+        "211002": "白塔区",
+        "211003": "文圣区",
+        "211004": "宏伟区",
+        "211005": "弓长岭区",
+        "211011": "太子河区",
+        "211021": "辽阳县",
+        "211081": "灯塔市",
     }
     assert County.objects.filter(code=None, name="辽阳高新技术产业开发区").exists()
 
 
 def test_it_seeds_the_industry_fields_of_article_5():
     names = set(IndustryField.objects.filter(in_scope=True).values_list("name", flat=True))
-    assert {"增材制造", "双碳", "医药健康", "新材料", "芳烃及精细化工", "铝合金精深加工",
-            "先进装备制造及汽车零部件"} <= names
+    assert {
+        "增材制造",
+        "双碳",
+        "医药健康",
+        "新材料",
+        "芳烃及精细化工",
+        "铝合金精深加工",
+        "先进装备制造及汽车零部件",
+    } <= names
 
 
 def test_it_creates_a_group_per_role():
@@ -31,7 +43,12 @@ def test_it_creates_a_group_per_role():
 def test_it_grants_the_admin_role_every_permission_of_the_portal():
     admin = Group.objects.get(name=Role.ADMIN.value)
     codenames = set(admin.permissions.values_list("codename", flat=True))
-    assert {"change_organization", "change_county", "change_user", "view_accessattempt"} <= codenames
+    assert {
+        "change_organization",
+        "change_county",
+        "change_user",
+        "view_accessattempt",
+    } <= codenames
 
 
 def test_it_refuses_an_organization_with_a_bad_code():

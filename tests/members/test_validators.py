@@ -31,8 +31,12 @@ def test_it_computes_the_check_character_with_weights_3_pow_i_mod_31():
 
 @pytest.mark.parametrize(
     "typed",
-    ["91350100m000100y43", "  91350100M000100Y43 ", "9135 0100 M000 100Y 43",
-     "９１３５０１００Ｍ０００１００Ｙ４３"],
+    [
+        "91350100m000100y43",
+        "  91350100M000100Y43 ",
+        "9135 0100 M000 100Y 43",
+        "９１３５０１００Ｍ０００１００Ｙ４３",
+    ],
 )
 def test_it_reads_blanks_lower_case_and_full_width_as_the_code(typed):
     assert normalize_uscc(typed) == "91350100M000100Y43"
@@ -79,8 +83,12 @@ def test_it_generates_valid_codes_for_the_tests():
 
 @pytest.mark.parametrize(
     ("code", "kind"),
-    [("91350100M000100Y43", "enterprise"), ("12210000000000001X", "institute"),
-     ("52210000000000001X", "service"), ("Y1210000000000001X", None)],
+    [
+        ("91350100M000100Y43", "enterprise"),
+        ("12210000000000001X", "institute"),
+        ("52210000000000001X", "service"),
+        ("Y1210000000000001X", None),
+    ],
 )
 def test_it_suggests_a_unit_kind_from_positions_1_and_2(code, kind):
     assert suggest_kind(code) == kind

@@ -54,22 +54,27 @@ def test_it_knows_how_to_fill_every_url_with_arguments():
 @pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
 def test_it_never_answers_500(client, role, role_users):
     OrganizationFactory()
+    if role is not None:
+        client.force_login(role_users[role])
     plain, _ = _plain_urls()
     checked = []
     for url in plain + _admin_urls():
         # An empty POST to a delete page would really delete; logging out ends the run.
         methods = ("get",) if url.endswith("/delete/") or "logout" in url else ("get", "post")
         for method in methods:
-            if role is not None:
-                client.force_login(role_users[role])
             response = getattr(client, method)(url)
-            assert response.status_code < 500, f"{method.upper()} {url} as {role}: {response.status_code}"
+            assert response.status_code < 500, (
+                f"{method.upper()} {url} as {role}: {response.status_code}"
+            )
             checked.append(url)
     assert "/healthz" in checked and "/applications/" in checked
 
 
-@pytest.mark.parametrize("role", [None, Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF,
-                                  Role.EXPERT], ids=lambda r: r.value if r else "anonymous")
+@pytest.mark.parametrize(
+    "role",
+    [None, Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT],
+    ids=lambda r: r.value if r else "anonymous",
+)
 def test_it_keeps_the_admin_to_admins(client, role, role_users):
     if role is not None:
         client.force_login(role_users[role])
@@ -88,8 +93,11 @@ def test_it_lets_the_admin_role_search_units_in_the_admin(client, erin):
 
 def test_it_shows_each_role_its_work_list_title(client, role_users):
     titles = {
-        Role.APPLICANT: "我的申报", Role.COUNTY_REVIEWER: "待本县区审核",
-        Role.CITY_STAFF: "市局办理", Role.EXPERT: "我的评审任务", Role.ADMIN: "全部申报",
+        Role.APPLICANT: "我的申报",
+        Role.COUNTY_REVIEWER: "待本县区审核",
+        Role.CITY_STAFF: "市局办理",
+        Role.EXPERT: "我的评审任务",
+        Role.ADMIN: "全部申报",
     }
     for role, user in role_users.items():
         client.force_login(user)

@@ -8,16 +8,29 @@ from members.validators import uscc_error
 pytestmark = pytest.mark.django_db
 
 DEMO_USERS = {
-    "admin", "city_staff", "county_baita", "county_dengta", "applicant_a", "applicant_b",
-    "expert1", "expert2", "expert3", "expert4", "expert5",
+    "admin",
+    "city_staff",
+    "county_baita",
+    "county_dengta",
+    "applicant_a",
+    "applicant_b",
+    "expert1",
+    "expert2",
+    "expert3",
+    "expert4",
+    "expert5",
 }
 
 
 def _snapshot():
     User = get_user_model()
     return {
-        u.username: (u.pk, tuple(u.groups.values_list("name", flat=True)),
-                     u.profile.organization_id, u.profile.county_id)
+        u.username: (
+            u.pk,
+            tuple(u.groups.values_list("name", flat=True)),
+            u.profile.organization_id,
+            u.profile.county_id,
+        )
         for u in User.objects.select_related("profile").prefetch_related("groups")
     }
 
@@ -37,8 +50,12 @@ def test_it_gives_the_same_users_when_run_twice(settings, capsys):
 def test_it_binds_each_demo_user_to_its_role_unit_and_county(settings):
     settings.DEMO_PASSWORD = "another-demo-pass-1"
     call_command("seed_demo")
-    users = {u.username: u for u in get_user_model().objects.select_related(
-        "profile__county", "profile__organization__county")}
+    users = {
+        u.username: u
+        for u in get_user_model().objects.select_related(
+            "profile__county", "profile__organization__county"
+        )
+    }
     assert users["county_baita"].profile.county.name == "白塔区"
     assert users["county_dengta"].profile.county.name == "灯塔市"
     assert users["applicant_a"].profile.organization.county.name == "白塔区"

@@ -11,8 +11,11 @@ def _settings_run(**env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('configured')"],
-        cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "liaoyang_consortia.settings", **env},
-        capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "liaoyang_consortia.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -29,7 +32,9 @@ def test_it_starts_without_a_secret_key_in_debug():
 
 
 def test_it_documents_every_environment_variable_in_env_example():
-    read = set(re.findall(r'env\.\w+\("([A-Z_]+)"', (ROOT / "liaoyang_consortia/settings.py").read_text()))
+    read = set(
+        re.findall(r'env\.\w+\("([A-Z_]+)"', (ROOT / "liaoyang_consortia/settings.py").read_text())
+    )
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "settings read no variables?"
     assert read <= documented, f"undocumented: {sorted(read - documented)}"
