@@ -31,7 +31,7 @@ class OrganizationAdmin(GuardedModelAdmin):
         "name",
         "uscc",
         "kind",
-        "county",
+        "location",
         "legal_representative",
         "contact_name",
         "contact_phone",
@@ -40,6 +40,11 @@ class OrganizationAdmin(GuardedModelAdmin):
     search_fields = ["name", "uscc", "legal_representative", "contact_name", "contact_phone"]
     list_select_related = ["county"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("所在地"), ordering="county__sort_order")
+    def location(self, obj):
+        return obj.location_display
+
     fieldsets = [
         (None, {"fields": ["name", "uscc", "kind", "county"]}),
         (_("法定代表人与地址"), {"fields": ["legal_representative", "address"]}),
