@@ -13,6 +13,7 @@ from django.db import transaction
 
 from members.models import County, Organization, UserProfile
 from members.roles import Role
+from members.services import attach_user_to_unit
 from members.validators import uscc_check_character
 
 
@@ -135,4 +136,6 @@ def seed_users(*, password: str) -> list[str]:
                 "is_unit_admin": unit_admin,
             },
         )
+        if role is Role.APPLICANT:
+            attach_user_to_unit(user=user, organization=units[unit_key], is_unit_admin=unit_admin)
     return list(USERS)

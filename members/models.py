@@ -185,3 +185,89 @@ class UserProfile(models.Model):
             raise ValidationError({"county": _("县区审核人员必须指定负责的县（市、区）。")})
         if Role.APPLICANT.value in groups and not self.organization_id:
             raise ValidationError({"organization": _("申报单位用户必须指定所属单位。")})
+
+
+class PolicyVersion(models.Model):
+    """The Measures' thresholds for a period (DESIGN.md §2: the bureau revises them). An
+    application is judged by the version in force when it was submitted."""
+
+    name = models.CharField(_("版本名称"), max_length=100)
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    min_units = models.PositiveSmallIntegerField(_("最少单位数（原则上）"), default=8)
+    min_rd_ratio = models.DecimalField(
+        _("牵头单位研发投入占销售收入最低比例（%）"), max_digits=5, decimal_places=2, default=3
+    )
+    lead_ban_years = models.PositiveSmallIntegerField(_("取消资格后禁止牵头年限"), default=3)
+
+    class Meta:
+        verbose_name = _("办法参数版本")
+        verbose_name_plural = _("办法参数版本")
+        ordering = ["-effective_from"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def in_force(cls, on):
+        """The version in force on a date; a default (unsaved) one if admins set none."""
+        version = (
+            cls.objects.filter(effective_from__lte=on)
+            .filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=on))
+            .order_by("-effective_from")
+            .first()
+        )
+        return version or cls(name=str(_("默认参数")), effective_from=on)
+
+
+class IntegrityRecord(models.Model):
+    """The integrity blacklist (诚信黑名单) and the 3-year ban on leading a consortium after
+    disqualification (article 24). A record is in force from start_date to end_date
+    inclusive; a blacklist entry without an end date stays until revoked."""
+
+    class Kind(models.TextChoices):
+        BLACKLIST = "blacklist", _("诚信黑名单")
+        LEAD_BAN = "lead_ban", _("取消牵头资格")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="integrity_records",
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    start_date = models.DateField(_("起始日期"))
+    end_date = models.DateField(_("截止日期"), null=True, blank=True)
+    reason = models.TextField(_("事由"))
+    decision_number = models.CharField(_("决定文号"), max_length=100, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("诚信记录")
+        verbose_name_plural = _("诚信记录")
+        ordering = ["-start_date"]
+        indexes = [models.Index(fields=["organization", "kind"])]
+
+    def __str__(self):
+        return f"{self.organization} · {self.get_kind_display()}"
+
+    def clean(self):
+        if self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("截止日期不能早于起始日期。")})
+        if self.kind == self.Kind.LEAD_BAN and not self.end_date:
+            raise ValidationError({"end_date": _("取消牵头资格须有截止日期（一般为三年）。")})
+
+    @classmethod
+    def in_force_q(cls, on):
+        return models.Q(revoked_at__isnull=True, start_date__lte=on) & (
+            models.Q(end_date__isnull=True) | models.Q(end_date__gte=on)
+        )

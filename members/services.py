@@ -32,3 +32,23 @@ def sync_role_permissions() -> None:
     city.permissions.add(*Permission.objects.filter(wanted))
     for role in Role:
         Group.objects.get_or_create(name=role.value)
+
+
+def unit_group(organization) -> Group:
+    """The group of a unit's users. Object permissions on the unit's applications are given
+    to this group, so a colleague who joins later sees them at once."""
+    group, _ = Group.objects.get_or_create(name=f"unit:{organization.uscc}")
+    return group
+
+
+@transaction.atomic
+def attach_user_to_unit(*, user, organization, is_unit_admin: bool = False) -> None:
+    from members.models import UserProfile
+
+    profile, _ = UserProfile.objects.get_or_create(user=user)
+    if profile.organization_id and profile.organization_id != organization.pk:
+        user.groups.remove(unit_group(profile.organization))
+    profile.organization = organization
+    profile.is_unit_admin = is_unit_admin
+    profile.save()
+    user.groups.add(Group.objects.get(name=Role.APPLICANT.value), unit_group(organization))

@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from applications.demo import seed_applications
 from liaoyang_consortia import demo
 from members.roles import Role
 
@@ -11,6 +13,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = settings.DEMO_PASSWORD
         usernames = demo.seed_users(password=password)
+        users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+        seed_applications(users)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
         for username in usernames:
             display, role, *_ = demo.USERS[username]

@@ -1,0 +1,343 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from members.models import IndustryField, Organization, PolicyVersion
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class State(models.TextChoices):
+    """The approval states of DESIGN.md §4 (a stable contract: their names do not change)."""
+
+    DRAFT = "draft", _("草稿")
+    COUNTY_REVIEW = "county_review", _("县区审核中")
+    RETURNED = "returned", _("退回修改")
+    CITY_INTAKE = "city_intake", _("市局形式审查")
+    EXPERT_REVIEW = "expert_review", _("专家评审中")
+    REVIEW_PASSED = "review_passed", _("评审通过，待公示")
+    PUBLIC_NOTICE = "public_notice", _("公示中")
+    OBJECTION_REVIEW = "objection_review", _("异议核查中")
+    PARTY_GROUP_REVIEW = "party_group_review", _("待党组会议审议")
+    APPROVED = "approved", _("已认定")
+    REJECTED = "rejected", _("未通过")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
+
+# The operating mechanisms article 5(3) asks the plan to describe: (field, label).
+MECHANISMS = [
+    ("mechanism_decision", _("决策调度机制")),
+    ("mechanism_collaboration", _("协同攻关机制")),
+    ("mechanism_benefit", _("利益分配机制")),
+    ("mechanism_ip", _("知识产权管理机制")),
+    ("mechanism_standards", _("标准创制机制")),
+    ("mechanism_promotion", _("推广应用机制")),
+    ("mechanism_iteration", _("技术迭代机制")),
+    ("mechanism_funding", _("资金投入机制")),
+]
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """A consortium application (组建申请), filed by its lead unit."""
+
+    name_core = models.CharField(
+        _("联合体名称（××部分）"),
+        max_length=60,
+        blank=True,
+        help_text=_("认定后命名为“辽阳市××创新联合体”，此处只填“××”。"),
+    )
+    industry_field = models.ForeignKey(
+        IndustryField,
+        verbose_name=_("所属产业领域"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
+    lead = models.ForeignKey(
+        Organization,
+        verbose_name=_("牵头单位"),
+        on_delete=models.PROTECT,
+        related_name="led_applications",
+    )
+    # Lead unit, article 7(3): figures of the last full year, in 万元.
+    lead_sales_revenue = models.DecimalField(
+        _("上年度销售收入（万元）"), null=True, blank=True, **MONEY
+    )
+    lead_rd_spend = models.DecimalField(_("上年度研发投入（万元）"), null=True, blank=True, **MONEY)
+    lead_platforms = models.TextField(
+        _("省级及以上技术创新平台"),
+        blank=True,
+        help_text=_("每行一个：平台名称、级别、认定部门和年份。"),
+    )
+    lead_projects = models.TextField(
+        _("承担的市级以上重大科技项目"),
+        blank=True,
+        help_text=_("每行一个：项目名称、级别、编号、起止年份。"),
+    )
+    # The plan, articles 5(2)-(4) and 12-17.
+    goals = models.TextField(_("建设目标"), blank=True)
+    key_technologies = models.TextField(_("拟攻克的关键核心技术"), blank=True)
+    roadmap = models.TextField(_("技术路线图"), blank=True)
+    tasks = models.TextField(
+        _("主要任务"),
+        blank=True,
+        help_text=_("协同攻关、成果转化、人才培养、标准制定、平台共享等任务及分工。"),
+    )
+    mechanism_decision = models.TextField(_("决策调度机制"), blank=True)
+    mechanism_collaboration = models.TextField(_("协同攻关机制"), blank=True)
+    mechanism_benefit = models.TextField(_("利益分配机制"), blank=True)
+    mechanism_ip = models.TextField(_("知识产权管理机制"), blank=True)
+    mechanism_standards = models.TextField(_("标准创制机制"), blank=True)
+    mechanism_promotion = models.TextField(_("推广应用机制"), blank=True)
+    mechanism_iteration = models.TextField(_("技术迭代机制"), blank=True)
+    mechanism_funding = models.TextField(_("资金投入机制"), blank=True)
+    resources = models.TextField(_("资源保障"), blank=True)
+    fund_supervision = models.TextField(_("资金监管"), blank=True)
+    council = models.TextField(
+        _("理事会组成"),
+        blank=True,
+        help_text=_("理事长、理事及其单位、职务；议事规则。"),
+    )
+    research_team = models.TextField(_("研发团队"), blank=True)
+    duration_years = models.PositiveSmallIntegerField(_("计划建设期（年）"), null=True, blank=True)
+
+    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        verbose_name=_("适用办法参数"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("组建申请")
+        verbose_name_plural = _("组建申请")
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["state", "-updated_at"])]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        core = self.name_core or "××"
+        return f"辽阳市{core}创新联合体"
+
+    @property
+    def rd_ratio(self) -> Decimal | None:
+        """R&D spend as a percentage of sales revenue, two decimals."""
+        if not self.lead_sales_revenue or self.lead_rd_spend is None:
+            return None
+        return (self.lead_rd_spend * 100 / self.lead_sales_revenue).quantize(Decimal("0.01"))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    # Transitions change fields only; services lock, check, save, record and notify.
+    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.COUNTY_REVIEW)
+    def submit(self, *, policy_version, at):
+        self.policy_version = policy_version
+        self.submitted_at = at
+
+
+class Membership(models.Model):
+    """A unit in the consortium: the lead or a member, with its share and its signature."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头单位")
+        MEMBER = "member", _("成员单位")
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    task_share = models.TextField(_("承担任务"), blank=True)
+    contribution_funds = models.DecimalField(_("投入资金（万元）"), null=True, blank=True, **MONEY)
+    contribution_technology = models.CharField(_("投入技术"), max_length=200, blank=True)
+    contribution_people = models.PositiveIntegerField(_("投入人员（人）"), null=True, blank=True)
+    contribution_equipment = models.CharField(_("投入设备"), max_length=200, blank=True)
+    contribution_space = models.CharField(_("投入场地"), max_length=200, blank=True)
+    signatory = models.CharField(_("签字人"), max_length=50, blank=True)
+    signed_on = models.DateField(_("签署日期"), null=True, blank=True)
+    sealed = models.BooleanField(_("已盖章"), default=False)
+    # The unit's own confirmation of its participation and task share (issue: several users
+    # per unit). agreement_signed counts only confirmed units.
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.CharField(_("确认人"), max_length=100, blank=True)
+    confirm_token = models.UUIDField(
+        _("确认链接令牌"), default=uuid.uuid4, unique=True, editable=False
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("成员单位")
+        verbose_name_plural = _("成员单位")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "organization"], name="membership_unit_once"
+            ),
+            models.UniqueConstraint(
+                fields=["application"], condition=models.Q(role="lead"), name="membership_one_lead"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()})"
+
+    @property
+    def is_signed(self) -> bool:
+        return bool(self.signatory and self.signed_on and self.sealed)
+
+
+# The clauses article 9 requires in the formation agreement: (code, label).
+AGREEMENT_CLAUSES = [
+    ("duration", _("组建期限")),
+    ("goals", _("目标任务")),
+    ("task_division", _("任务分工")),
+    ("rights_obligations", _("权利义务")),
+    ("ip_ownership", _("知识产权归属")),
+    ("licensing", _("知识产权许可使用")),
+    ("revenue_sharing", _("收益分配")),
+    ("breach_liability", _("违约责任")),
+]
+
+
+class Agreement(models.Model):
+    """The formation agreement (组建协议), article 9."""
+
+    application = models.OneToOneField(
+        Application, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="agreement"
+    )
+    duration_years = models.PositiveSmallIntegerField(_("协议期限（年）"), null=True, blank=True)
+    # {clause code: clause reference in the agreement, e.g. "第三条"}; a missing or blank
+    # reference means the clause is not in the agreement.
+    clauses = models.JSONField(_("条款"), default=dict, blank=True)
+    signed_on = models.DateField(_("签署日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("组建协议")
+        verbose_name_plural = _("组建协议")
+
+    def __str__(self):
+        return str(_("组建协议"))
+
+    def clause_reference(self, code: str) -> str:
+        return (self.clauses or {}).get(code, "").strip()
+
+
+class ChiefExpert(models.Model):
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("申请"),
+        on_delete=models.CASCADE,
+        related_name="chief_experts",
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    title = models.CharField(_("职称/职务"), max_length=100, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=200, blank=True)
+    field = models.CharField(_("研究领域"), max_length=200, blank=True)
+    achievements = models.TextField(_("主要成就"), blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+
+    class Meta:
+        verbose_name = _("首席专家")
+        verbose_name_plural = _("首席专家")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+def attachment_path(instance, filename):
+    # A random name: the original never reaches the file system (it is kept in a field).
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        BUSINESS_LICENCE = "business_licence", _("营业执照")
+        PLATFORM_CERTIFICATE = "platform_certificate", _("平台认定证书")
+        FINANCIALS = "financials", _("财务报表或审计报告")
+        AGREEMENT_SCAN = "agreement_scan", _("组建协议签章扫描件")
+        OTHER = "other", _("其他")
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(_("附件类型"), max_length=30, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Justification(models.Model):
+    """The applicant's written reason for departing from a 原则上 rule; every reviewer sees
+    it beside the finding."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("申请"),
+        on_delete=models.CASCADE,
+        related_name="justifications",
+    )
+    code = models.CharField(_("规则"), max_length=40)
+    text = models.TextField(_("说明"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填写人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("填写时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("例外情况说明")
+        verbose_name_plural = _("例外情况说明")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "code"], name="justification_once")
+        ]
+
+    def __str__(self):
+        return self.code

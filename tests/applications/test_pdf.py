@@ -1,0 +1,139 @@
+import re
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from applications.models import AGREEMENT_CLAUSES, Agreement
+from applications.pdf import render_application_pdf
+from tests.factories import make_complete_application
+
+pytestmark = pytest.mark.django_db
+
+MAX_BYTES = 1.5 * 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # The factory stores attachment files: keep them out of the project folder.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _write(pdf: bytes, tmp_path, name="form.pdf"):
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return path
+
+
+def _text(path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _info(path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+def _pages(path) -> int:
+    return int(_info(path)["Pages"])
+
+
+def test_it_renders_the_application_form_in_chinese(tmp_path):
+    application = make_complete_application()
+    member = application.memberships.exclude(role="lead").select_related("organization")[0]
+
+    text = _text(_write(render_application_pdf(application), tmp_path))
+
+    assert "辽阳市创新联合体组建申请表" in text
+    assert "辽阳市精细化工创新联合体" in text
+    assert "辽阳华晟精细化工有限公司" in text
+    assert member.organization.uscc in text
+    assert "杨振华" in text
+    assert "辽阳市科学技术局制" in text
+    assert re.search(r"第\s*2\s*页\s*/\s*共\s*\d+\s*页", text)
+    for _code, label in AGREEMENT_CLAUSES:
+        assert str(label) in text
+    # The money figures with thousands separators, the ratio with its percent sign.
+    assert "52,000.00" in text
+    assert "4.00%" in text
+
+
+def test_it_renders_an_a4_pdf_under_one_and_a_half_megabytes(tmp_path):
+    pdf = render_application_pdf(make_complete_application())
+    path = _write(pdf, tmp_path)
+
+    assert pdf.startswith(b"%PDF-")
+    assert len(pdf) < MAX_BYTES
+    match = re.match(r"([\d.]+) x ([\d.]+) pts", _info(path)["Page size"])
+    width, height = float(match[1]), float(match[2])
+    assert abs(width - 595.28) < 1 and abs(height - 841.89) < 1
+
+
+def test_it_embeds_only_subset_noto_cjk_fonts(tmp_path):
+    path = _write(render_application_pdf(make_complete_application()), tmp_path)
+
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    fonts = out.splitlines()[2:]
+    assert fonts
+    for line in fonts:
+        name, *_rest = line.split()
+        # "ABCDEF+Noto-Serif-CJK-SC ... emb sub uni": embedded, subset, with a Unicode map.
+        assert re.fullmatch(r"[A-Z]{6}\+Noto-(Sans|Serif)-CJK-SC(-Bold)?", name), line
+        assert re.search(r"\byes\s+yes\s+yes\b", line), line
+
+
+def test_it_grows_by_pages_not_by_queries_with_forty_units(tmp_path):
+    small = make_complete_application(units=8)
+    large = make_complete_application(units=40)
+
+    with CaptureQueriesContext(connection) as small_queries:
+        small_pdf = render_application_pdf(small)
+    with CaptureQueriesContext(connection) as large_queries:
+        large_pdf = render_application_pdf(large)
+
+    assert len(small_queries) == len(large_queries)
+    assert len(large_queries) <= 4
+    assert _pages(_write(large_pdf, tmp_path, "large.pdf")) > _pages(
+        _write(small_pdf, tmp_path, "small.pdf")
+    )
+    assert len(large_pdf) < MAX_BYTES
+
+
+def test_it_marks_an_empty_plan_field_as_not_filled_in(tmp_path):
+    application = make_complete_application(roadmap="")
+
+    text = _text(_write(render_application_pdf(application), tmp_path))
+
+    assert "（未填写）" in text
+    assert "三年内突破芳烃精深加工关键技术5项。" in text
+
+
+def test_it_marks_clauses_missing_from_the_agreement(tmp_path):
+    application = make_complete_application()
+    Agreement.objects.filter(application=application).update(clauses={"duration": "第一条"})
+
+    text = _text(_write(render_application_pdf(application), tmp_path))
+
+    assert "第一条" in text
+    assert text.count("未约定") == len(AGREEMENT_CLAUSES) - 1
+
+
+def test_it_renders_without_an_agreement(tmp_path):
+    application = make_complete_application()
+    Agreement.objects.filter(application=application).delete()
+
+    text = _text(_write(render_application_pdf(application), tmp_path))
+
+    assert "尚未填写组建协议" in text
+    assert text.count("未约定") == len(AGREEMENT_CLAUSES)
+
+
+def test_it_escapes_what_applicants_type(tmp_path):
+    application = make_complete_application(goals="<b>加粗</b> & <script>x</script>")
+
+    text = _text(_write(render_application_pdf(application), tmp_path))
+
+    assert "<b>加粗</b> & <script>x</script>" in text
