@@ -81,6 +81,8 @@ class MemberAddForm(forms.Form):
                 "hx-get": reverse_lazy("applications:uscc_check"),
                 "hx-trigger": "input changed delay:400ms",
                 "hx-target": "#uscc-feedback",
+                # Not the form's outerHTML swap, which the input would otherwise inherit.
+                "hx-swap": "innerHTML",
                 "aria-describedby": "uscc-feedback",
             }
         )

@@ -305,7 +305,15 @@ def plan_complete(facts: Facts, policy: Policy) -> list[Finding]:
 @rule("agreement_complete")
 def agreement_complete(facts: Facts, policy: Policy) -> list[Finding]:
     if not facts.has_agreement:
-        return []  # basic_conditions already says the agreement is missing
+        # basic_conditions names the agreement as missing too; this finding puts it in its
+        # own section, so the section's progress does not read as done.
+        return _finding(
+            "agreement_complete",
+            Severity.ERROR,
+            "agreement",
+            "第九条",
+            _("尚未填写组建协议的期限、签署日期和第九条要求约定的条款。"),
+        )
     missing = [label for label, ref in facts.agreement_clauses.items() if not ref.strip()]
     if not facts.agreement_duration_years:
         missing.insert(0, _("协议期限（年）"))

@@ -11,6 +11,8 @@ NAV = [
         "applications:list",
         {Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT, Role.ADMIN},
     ),
+    (_("诚信记录"), "admin:members_integrityrecord_changelist", {Role.CITY_STAFF}),
+    (_("本单位"), "members:unit", {Role.APPLICANT}),
     (_("系统管理"), "admin:index", {Role.ADMIN}),
 ]
 

@@ -114,12 +114,14 @@ def seed_users(*, password: str) -> list[str]:
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
     for username, (display, role, unit_key, county_code, unit_admin) in USERS.items():
         is_admin = role is Role.ADMIN
+        # City staff use the admin for the integrity records and the unit register.
+        is_staff = is_admin or role is Role.CITY_STAFF
         user, created = User.objects.update_or_create(
             username=username,
             defaults={
                 "first_name": display,
                 "email": f"{username}@demo.invalid",
-                "is_staff": is_admin,
+                "is_staff": is_staff,
                 "is_superuser": is_admin,
                 "is_active": True,
             },

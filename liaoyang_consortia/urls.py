@@ -27,5 +27,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("applications/", include("applications.urls")),
+    path("unit/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]

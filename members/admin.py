@@ -4,7 +4,15 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from members.models import County, IndustryField, Organization, UsccWhitelist, UserProfile
+from members.models import (
+    County,
+    IndustryField,
+    IntegrityRecord,
+    Organization,
+    PolicyVersion,
+    UsccWhitelist,
+    UserProfile,
+)
 
 User = get_user_model()
 
@@ -57,6 +65,42 @@ class OrganizationAdmin(GuardedModelAdmin):
 class UsccWhitelistAdmin(admin.ModelAdmin):
     list_display = ["code", "reason", "created_by", "created_at"]
     search_fields = ["code", "reason"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "effective_from",
+        "effective_to",
+        "min_units",
+        "min_rd_ratio",
+        "lead_ban_years",
+    ]
+    date_hierarchy = "effective_from"
+
+
+@admin.register(IntegrityRecord)
+class IntegrityRecordAdmin(admin.ModelAdmin):
+    list_display = [
+        "organization",
+        "kind",
+        "start_date",
+        "end_date",
+        "decision_number",
+        "revoked_at",
+        "created_by",
+    ]
+    list_filter = ["kind", "start_date"]
+    search_fields = ["organization__name", "organization__uscc", "decision_number", "reason"]
+    list_select_related = ["organization", "created_by"]
+    autocomplete_fields = ["organization"]
     readonly_fields = ["created_by", "created_at"]
 
     def save_model(self, request, obj, form, change):

@@ -1,6 +1,10 @@
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.fields import UsccField
@@ -271,3 +275,70 @@ class IntegrityRecord(models.Model):
         return models.Q(revoked_at__isnull=True, start_date__lte=on) & (
             models.Q(end_date__isnull=True) | models.Q(end_date__gte=on)
         )
+
+
+INVITATION_VALID_DAYS = 7
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=INVITATION_VALID_DAYS)
+
+
+class UnitInvitation(models.Model):
+    """A unit administrator's invitation to a colleague (several users per unit): a link
+    that registers one user in the unit, valid seven days, used once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待接受")
+        ACCEPTED = "accepted", _("已接受")
+        EXPIRED = "expired", _("已过期")
+        REVOKED = "revoked", _("已撤销")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("单位"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("受邀人邮箱"), blank=True)
+    token = models.UUIDField(_("邀请令牌"), default=uuid.uuid4, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("邀请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"), default=_invitation_expiry)
+    accepted_at = models.DateTimeField(_("接受时间"), null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("注册用户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位用户邀请")
+        verbose_name_plural = _("单位用户邀请")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "accepted_at", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.organization} · {self.email or self.token}"
+
+    def status_on(self, now=None) -> "UnitInvitation.Status":
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> "UnitInvitation.Status":
+        return self.status_on()

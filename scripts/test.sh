@@ -18,8 +18,8 @@ export SECURE_COOKIES=0
 export DJANGO_ALLOW_ASYNC_UNSAFE=true  # Playwright's sync API beside live_server
 export MEDIA_ROOT="$SERVICES_DIR/media"
 export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
-# The suite runs with DEBUG off, as production does, so static files go through the
-# manifest storage: collect them first.
+# The suite runs with DEBUG off, as production does. Production's hashed static files are
+# checked by collecting them; the browser tests' server finds files by their plain names.
 export STATIC_ROOT="$SERVICES_DIR/static"
 
 .venv/bin/ruff check .
@@ -27,5 +27,6 @@ export STATIC_ROOT="$SERVICES_DIR/static"
 .venv/bin/python manage.py check --fail-level WARNING
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "模型有未生成的迁移：运行 python manage.py makemigrations" >&2; exit 1; }
-.venv/bin/python manage.py collectstatic --noinput -v0
+STATIC_MANIFEST=1 .venv/bin/python manage.py collectstatic --noinput -v0
+export STATIC_MANIFEST=0
 .venv/bin/python -m pytest "$@"

@@ -72,7 +72,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def make_user(username: str, role: Role, *, county_code: str | None = None):
     """A user in the role's group, with the profile that role needs."""
-    user = UserFactory(username=username, is_staff=role is Role.ADMIN)
+    user = UserFactory(username=username, is_staff=role in (Role.ADMIN, Role.CITY_STAFF))
     user.groups.add(Group.objects.get(name=role.value))
     county = County.objects.get(code=county_code) if county_code else None
     organization = None

@@ -345,14 +345,15 @@ def test_article_9_it_requires_the_agreements_duration():
     assert "协议期限" in finding.message
 
 
-def test_article_9_without_an_agreement_only_the_basic_conditions_say_so():
+def test_article_9_without_an_agreement_the_agreement_section_says_so_too():
     facts = complete_facts(
         has_agreement=False,
         agreement_duration_years=None,
         agreement_signed_on=None,
         agreement_clauses={label: "" for label in CLAUSES},
     )
-    assert found(facts, "agreement_complete") == []
+    finding = the_one(facts, "agreement_complete")
+    assert finding.section == "agreement" and "尚未填写组建协议" in finding.message
     assert "组建协议" in the_one(facts, "basic_conditions").message
     assert found(facts, "agreement_signed") == []  # no signing date is asked of no agreement
 

@@ -383,6 +383,8 @@ def stand_in(original_name="组建协议.pdf", content=b"%PDF-1.4 test\n%%EOF"):
     )
 
 
+# Closing a response sends request_finished, which tidies database connections.
+@pytest.mark.django_db
 def test_it_serves_an_attachment_as_a_download_under_its_chinese_name():
     response = attachment_response(stand_in())
     disposition = response["Content-Disposition"]
@@ -396,6 +398,8 @@ def test_it_serves_an_attachment_as_a_download_under_its_chinese_name():
     response.close()
 
 
+# Closing a response sends request_finished, which tidies database connections.
+@pytest.mark.django_db
 def test_it_keeps_control_characters_out_of_the_header():
     response = attachment_response(stand_in(original_name="a\r\nSet-Cookie: x.pdf"))
     assert "\n" not in response["Content-Disposition"]

@@ -62,3 +62,11 @@ def test_it_works_on_a_phone_sized_screen_by_keyboard(live_server, page):
     expect(toggler).to_be_visible()
     toggler.click()
     expect(page.get_by_test_id("nav").get_by_role("link", name="我的申报")).to_be_visible()
+
+
+def test_it_loads_the_vendored_styles_and_scripts(live_server, page):
+    page.goto(f"{live_server.url}/")
+    # Bootstrap's CSS gives the navbar its colour; htmx and Bootstrap's JS define globals.
+    color = page.locator("nav.navbar").evaluate("n => getComputedStyle(n).backgroundColor")
+    assert color == "rgb(13, 110, 253)"
+    assert page.evaluate("typeof htmx === 'object' && typeof bootstrap === 'object'")

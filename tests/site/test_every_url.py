@@ -7,7 +7,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members.roles import Role
-from tests.factories import OrganizationFactory, make_complete_application
+from members.services import attach_user_to_unit, invite_colleague
+from tests.factories import OrganizationFactory, UserFactory, make_complete_application
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,9 @@ ARGUMENTS = {
     "attachment_pk": lambda o: o["attachment"].pk,
     "section": lambda o: "basic",
     "code": lambda o: "min_units",
+    "token": lambda o: o["member"].confirm_token,
+    "user_pk": lambda o: o["colleague"].pk,
+    "invitation_pk": lambda o: o["invitation"].pk,
 }
 
 
@@ -52,7 +56,11 @@ def _project_urls(objects=None):
 
 def _objects(owner):
     application = make_complete_application(lead=owner.profile.organization, creator=owner)
+    colleague = UserFactory(username="colleague")
+    attach_user_to_unit(user=colleague, organization=owner.profile.organization)
     return {
+        "colleague": colleague,
+        "invitation": invite_colleague(actor=owner),
         "application": application,
         "member": application.memberships.exclude(role="lead").first(),
         "expert": application.chief_experts.first(),
@@ -103,7 +111,7 @@ def test_it_never_answers_500(client, role, role_users):
 
 @pytest.mark.parametrize(
     "role",
-    [None, Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT],
+    [None, Role.APPLICANT, Role.COUNTY_REVIEWER, Role.EXPERT],
     ids=lambda r: r.value if r else "anonymous",
 )
 def test_it_keeps_the_admin_to_admins(client, role, role_users):
@@ -148,3 +156,10 @@ def test_it_explains_who_may_apply_on_the_public_home_page(client):
     body = client.get("/").content.decode()
     for words in ("谁可以申报", "组建条件", "办理流程", "不少于8家", "原则上", "增材制造"):
         assert words in body
+
+
+def test_it_lets_city_staff_keep_integrity_records_but_not_users(client, charlie):
+    client.force_login(charlie)
+    assert client.get("/admin/members/integrityrecord/add/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert "诚信记录" in client.get("/applications/").content.decode()

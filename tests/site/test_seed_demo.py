@@ -61,6 +61,7 @@ def test_it_binds_each_demo_user_to_its_role_unit_and_county(settings):
     assert users["applicant_a"].profile.organization.county.name == "白塔区"
     assert users["applicant_b"].profile.organization.county.name == "灯塔市"
     assert users["admin"].is_superuser and users["admin"].is_staff
-    assert not users["city_staff"].is_staff
+    assert users["city_staff"].is_staff and not users["city_staff"].is_superuser
+    assert not users["applicant_a"].is_staff
     assert all(u.check_password("another-demo-pass-1") for u in users.values())
     assert all(uscc_error(o.uscc) is None for o in Organization.objects.all())
