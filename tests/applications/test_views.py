@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from applications.forms import PlanForm
 from applications.models import Application, State
 from members.roles import Role
 from tests.factories import MINIMAL_PDF, OrganizationFactory, make_complete_application, make_user
@@ -273,3 +274,20 @@ def test_it_runs_the_same_queries_with_8_and_40_members(owner, alice):
         assert response.content.decode().count('data-testid="member-row"') == units
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_it_saves_the_plan_and_clears_its_findings(owner, app):
+    app.goals = ""
+    app.council = ""
+    app.save()
+    body = owner.get(url(app)).content.decode()
+    assert "建设方案尚缺：建设目标" in body and "理事会组成" in body
+    # A browser sends every field of the section, as the form shows them.
+    data = {f"plan-{name}": getattr(app, name) for name in PlanForm.Meta.fields}
+    data.update({"plan-goals": "三年突破关键技术5项", "plan-council": "理事长：赵志刚"})
+    response = owner.post(url(app, "sections/plan/"), data, **HX)
+    assert response.status_code == 200
+    app.refresh_from_db()
+    assert (app.goals, app.council) == ("三年突破关键技术5项", "理事长：赵志刚")
+    assert app.roadmap
+    assert 'data-testid="no-findings"' in response.content.decode()
