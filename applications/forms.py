@@ -185,3 +185,17 @@ class JustificationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("说明不满足该项“原则上”要求的理由，审核人员将看到此说明。"),
     )
+
+
+class TransitionForm(forms.Form):
+    """The comment a transition asks for: a reason, an opinion, or nothing."""
+
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["comment"]
+        field.label = step.comment_label or _("意见（可不填）")
+        field.required = step.comment_required

@@ -4,7 +4,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from members.models import IndustryField, Organization, PolicyVersion
 
@@ -119,6 +120,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    # Where a returned or rejected application was when that happened (kept for the
+    # applicant and the statistics).
+    returned_stage = models.CharField(
+        _("退回环节"), max_length=30, choices=State.choices, blank=True
+    )
+    rejected_stage = models.CharField(
+        _("未通过环节"), max_length=30, choices=State.choices, blank=True
+    )
+    # When the application entered its current state: the clock of the time limits.
+    state_since = models.DateTimeField(_("进入当前状态时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -132,7 +143,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("组建申请")
         verbose_name_plural = _("组建申请")
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["state", "-updated_at"])]
+        indexes = [
+            models.Index(fields=["state", "-updated_at"]),
+            models.Index(fields=["state", "state_since"]),
+        ]
 
     def __str__(self):
         return self.display_name
@@ -153,11 +167,112 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
-    # Transitions change fields only; services lock, check, save, record and notify.
+    # Transitions (DESIGN.md §4) change fields only. They are called by
+    # applications.workflow, which locks the row, checks the policy and the guard, saves,
+    # and writes the log (django-fsm-log: `by`, `description`) and the notifications.
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.COUNTY_REVIEW)
-    def submit(self, *, policy_version, at):
+    def submit(self, *, policy_version, at, by=None, description=None):
         self.policy_version = policy_version
         self.submitted_at = at
+        self.returned_stage = ""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED, State.COUNTY_REVIEW],
+        target=State.WITHDRAWN,
+    )
+    def withdraw(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.COUNTY_REVIEW, target=State.RETURNED)
+    def county_return(self, *, by=None, description=None):
+        self.returned_stage = State.COUNTY_REVIEW
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.COUNTY_REVIEW, target=State.REJECTED)
+    def county_decline(self, *, by=None, description=None):
+        self.rejected_stage = State.COUNTY_REVIEW
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.COUNTY_REVIEW, target=State.CITY_INTAKE)
+    def county_recommend(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.CITY_INTAKE, target=State.RETURNED)
+    def city_return(self, *, by=None, description=None):
+        self.returned_stage = State.CITY_INTAKE
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.CITY_INTAKE, target=State.EXPERT_REVIEW)
+    def start_expert_review(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.EXPERT_REVIEW, target=State.REVIEW_PASSED)
+    def pass_review(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.EXPERT_REVIEW, target=State.REJECTED)
+    def fail_review(self, *, by=None, description=None):
+        self.rejected_stage = State.EXPERT_REVIEW
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.REVIEW_PASSED, target=State.PUBLIC_NOTICE)
+    def publish_notice(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.PUBLIC_NOTICE, target=State.OBJECTION_REVIEW)
+    def open_objection(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.OBJECTION_REVIEW,
+        target=RETURN_VALUE(State.PUBLIC_NOTICE, State.PARTY_GROUP_REVIEW, State.REJECTED),
+    )
+    def resolve_objection(self, *, outcome, by=None, description=None):
+        """outcome: back to the notice (still running), on to the meeting (notice over),
+        or rejected (an objection upheld)."""
+        if outcome == State.REJECTED:
+            self.rejected_stage = State.OBJECTION_REVIEW
+        return outcome
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.PUBLIC_NOTICE, target=State.PARTY_GROUP_REVIEW)
+    def close_notice(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.PARTY_GROUP_REVIEW, target=State.APPROVED)
+    def approve(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=State.PARTY_GROUP_REVIEW, target=State.REJECTED)
+    def decline(self, *, by=None, description=None):
+        self.rejected_stage = State.PARTY_GROUP_REVIEW
 
 
 class Membership(models.Model):
@@ -341,3 +456,93 @@ class Justification(models.Model):
 
     def __str__(self):
         return self.code
+
+
+class Submission(models.Model):
+    """A submission frozen as it was sent: reviewers compare the next one against it."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="submissions"
+    )
+    sequence = models.PositiveSmallIntegerField(_("第几次提交"))
+    submitted_at = models.DateTimeField(_("提交时间"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    content = models.JSONField(_("内容"))
+
+    class Meta:
+        verbose_name = _("提交快照")
+        verbose_name_plural = _("提交快照")
+        ordering = ["application", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "sequence"], name="submission_once")
+        ]
+
+    def __str__(self):
+        return f"{self.application} #{self.sequence}"
+
+
+class Consortium(ConcurrentTransitionMixin, models.Model):
+    """A named consortium (辽阳市××创新联合体), created by `approve`."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("存续")
+        DISQUALIFIED = "disqualified", _("已取消资格")
+        DISSOLVED = "dissolved", _("已解散")
+
+    application = models.OneToOneField(
+        Application, verbose_name=_("申请"), on_delete=models.PROTECT, related_name="consortium"
+    )
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    number = models.CharField(_("编号"), max_length=30, unique=True)
+    decision_number = models.CharField(_("认定文号"), max_length=50)
+    named_on = models.DateField(_("认定日期"))
+    lead = models.ForeignKey(
+        Organization,
+        verbose_name=_("牵头单位"),
+        on_delete=models.PROTECT,
+        related_name="led_consortia",
+    )
+    industry_field = models.ForeignKey(
+        IndustryField,
+        verbose_name=_("产业领域"),
+        on_delete=models.PROTECT,
+        related_name="consortia",
+    )
+    status = FSMField(_("状态"), default=Status.ACTIVE, choices=Status.choices, protected=True)
+
+    class Meta:
+        verbose_name = _("创新联合体")
+        verbose_name_plural = _("创新联合体")
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.name
+
+
+class DeadlineReminder(models.Model):
+    """Written with the reminder (督办) that an application is over its time limit: one per
+    stay in a state, so the daily job reminds once however often it runs."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(_("状态"), max_length=30, choices=State.choices)
+    state_since = models.DateTimeField(_("进入状态时间"))
+    sent_at = models.DateTimeField(_("督办时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("超时督办记录")
+        verbose_name_plural = _("超时督办记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "state", "state_since"], name="deadline_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.state}"

@@ -1,24 +1,106 @@
 """The one place that answers "may this user do X to this application now?" — for views,
-templates (which buttons show) and services alike (DESIGN.md §5)."""
+templates (which buttons show) and services alike (DESIGN.md §5).
 
-from applications.models import EDITABLE_STATES
-from members.roles import Role, has_role
+Who sees an application:
+- its lead unit's users (django-guardian object permissions on the unit's group);
+- the county reviewers of the lead unit's county, once it has been submitted;
+- city staff and admins, once it has been submitted;
+- an expert assigned to it who has declared no conflict of interest.
+"""
+
+from django.db.models import Q
+
+from applications.models import EDITABLE_STATES, State
+from members.roles import Role, has_role, roles_of
 
 VIEW = "applications.view_application"
 CHANGE = "applications.change_application"
 
+# Who acts on each transition of DESIGN.md §4.
+OWNER_TRANSITIONS = {"submit", "withdraw"}
+COUNTY_TRANSITIONS = {"county_return", "county_decline", "county_recommend"}
+CITY_TRANSITIONS = {
+    "city_return",
+    "start_expert_review",
+    "pass_review",
+    "fail_review",
+    "publish_notice",
+    "open_objection",
+    "resolve_objection",
+    "close_notice",
+    "approve",
+    "decline",
+}
+TRANSITIONS = OWNER_TRANSITIONS | COUNTY_TRANSITIONS | CITY_TRANSITIONS
+
+
+def is_owner(user, application) -> bool:
+    return user.is_authenticated and user.has_perm(CHANGE, application)
+
+
+def is_county_reviewer_for(user, application) -> bool:
+    profile = getattr(user, "profile", None)
+    return (
+        has_role(user, Role.COUNTY_REVIEWER)
+        and profile is not None
+        and profile.county_id is not None
+        and profile.county_id == application.lead.county_id
+    )
+
+
+def is_city(user) -> bool:
+    roles = roles_of(user)
+    return Role.CITY_STAFF in roles or Role.ADMIN in roles
+
+
+def visible_q(user) -> Q:
+    """The applications a user may open, as one filter (one query per list)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    submitted = Q(submitted_at__isnull=False)
+    q = Q(pk__in=_owned_ids(user))
+    if is_city(user):
+        q |= submitted
+    profile = getattr(user, "profile", None)
+    if has_role(user, Role.COUNTY_REVIEWER) and profile and profile.county_id:
+        q |= submitted & Q(lead__county_id=profile.county_id)
+    if has_role(user, Role.EXPERT):
+        from reviews.models import ExpertAssignment
+
+        # Only once the expert has declared no conflict of interest does the file open.
+        q |= Q(
+            pk__in=ExpertAssignment.objects.filter(
+                expert__user=user,
+                status__in=[ExpertAssignment.Status.ACCEPTED, ExpertAssignment.Status.SUBMITTED],
+            ).values("application_id")
+        )
+    return q
+
+
+def _owned_ids(user):
+    from guardian.shortcuts import get_objects_for_user
+
+    from applications.models import Application
+
+    return get_objects_for_user(user, VIEW, klass=Application, accept_global_perms=False).values(
+        "pk"
+    )
+
+
+def is_reviewer(user, application) -> bool:
+    """County reviewers of its county and city staff: they read internal comments too."""
+    return is_city(user) or is_county_reviewer_for(user, application)
+
 
 def can_view(user, application) -> bool:
-    return user.is_authenticated and user.has_perm(VIEW, application)
+    from applications.models import Application
+
+    return Application.objects.filter(visible_q(user), pk=application.pk).exists()
 
 
 def can_edit(user, application) -> bool:
     """Owners edit only while the application is a draft or returned for revision."""
-    return (
-        user.is_authenticated
-        and application.state in EDITABLE_STATES
-        and user.has_perm(CHANGE, application)
-    )
+    return application.state in EDITABLE_STATES and is_owner(user, application)
 
 
 def can_submit(user, application) -> bool:
@@ -28,3 +110,63 @@ def can_submit(user, application) -> bool:
 def can_create(user) -> bool:
     profile = getattr(user, "profile", None)
     return has_role(user, Role.APPLICANT) and bool(profile and profile.organization_id)
+
+
+def may(user, transition: str, application) -> bool:
+    """May this user run this transition on this application (ignoring its state)?"""
+    if not user.is_authenticated or transition not in TRANSITIONS:
+        return False
+    if transition in OWNER_TRANSITIONS:
+        return is_owner(user, application)
+    if transition in COUNTY_TRANSITIONS:
+        return is_county_reviewer_for(user, application)
+    return is_city(user)
+
+
+def available_transitions(user, application) -> list[str]:
+    """The transitions this user may run now, in the order of DESIGN.md §4."""
+    possible = {t.name for t in application.get_available_state_transitions()}
+    return [t for t in ORDER if t in possible and may(user, t, application)]
+
+
+ORDER = [
+    "submit",
+    "withdraw",
+    "county_recommend",
+    "county_return",
+    "county_decline",
+    "city_return",
+    "start_expert_review",
+    "pass_review",
+    "fail_review",
+    "publish_notice",
+    "open_objection",
+    "resolve_objection",
+    "close_notice",
+    "approve",
+    "decline",
+]
+
+WAITING_ON = {
+    State.DRAFT: "applicant",
+    State.RETURNED: "applicant",
+    State.COUNTY_REVIEW: "county",
+    State.CITY_INTAKE: "city",
+    State.EXPERT_REVIEW: "city",
+    State.REVIEW_PASSED: "city",
+    State.PUBLIC_NOTICE: "city",
+    State.OBJECTION_REVIEW: "city",
+    State.PARTY_GROUP_REVIEW: "city",
+}
+
+
+def waiting_for(user, application) -> bool:
+    """Is the next step of this application this user's to take?"""
+    side = WAITING_ON.get(application.state)
+    if side == "applicant":
+        return is_owner(user, application)
+    if side == "county":
+        return is_county_reviewer_for(user, application)
+    if side == "city":
+        return is_city(user)
+    return False

@@ -1,12 +1,12 @@
 """Reads of applications. Every list is one query whatever its length (DESIGN.md §11)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.http import Http404
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
+from django.utils.translation import gettext_lazy as _
 
-from applications import rules
+from applications import policy, rules
 from applications.models import (
     AGREEMENT_CLAUSES,
     MECHANISMS,
@@ -14,27 +14,59 @@ from applications.models import (
     Application,
     Attachment,
     Membership,
+    State,
 )
-from applications.policy import VIEW
 from members.models import IntegrityRecord, PolicyVersion
-from members.roles import Role, roles_of
+from members.roles import Role
 
 
 def visible_applications(user):
-    """The applications this user may open (guardian object permissions)."""
-    return get_objects_for_user(user, VIEW, klass=Application, accept_global_perms=True)
+    """The applications this user may open (applications.policy says who)."""
+    return Application.objects.filter(policy.visible_q(user))
 
 
-def work_list_for(user):
-    """The applications waiting for this user, by role, newest first."""
-    roles = roles_of(user)
-    if Role.APPLICANT in roles or Role.ADMIN in roles:
-        return list(
-            visible_applications(user)
-            .select_related("lead__county", "industry_field")
-            .order_by("-updated_at")[:200]
-        )
-    return []
+def work_list_for(user, *, today=None) -> dict:
+    """The user's dashboard: counts by state, and the applications they may open, those
+    waiting for them first, each flagged when over its time limit. A fixed number of
+    queries whatever the number of rows."""
+    from django.db.models import Count
+
+    from reviews.workdays import load_overrides
+
+    today = today or timezone.localdate()
+    visible = visible_applications(user)
+    counts = {row["state"]: row["n"] for row in visible.values("state").annotate(n=Count("id"))}
+    rows = list(
+        visible.select_related("lead__county", "industry_field", "policy_version").order_by(
+            "-updated_at"
+        )[:200]
+    )
+    overrides = load_overrides()
+    in_force = PolicyVersion.in_force(today)
+    for app in rows:
+        app.waiting = policy.waiting_for(user, app)
+        app.overdue_days = overdue_days(app, today=today, overrides=overrides, default=in_force)
+    rows.sort(key=lambda a: (not a.waiting, not a.overdue_days))
+    return {
+        "rows": rows,
+        "counts": [(State(s).label, counts[s], s) for s in State.values if s in counts],
+        "waiting": sum(1 for a in rows if a.waiting),
+        "overdue": sum(1 for a in rows if a.overdue_days),
+    }
+
+
+def overdue_days(application, *, today, overrides=None, default=None) -> int:
+    """Working days past the time limit of the application's current state (0 if none)."""
+    from reviews.workdays import working_days_between
+
+    version = application.policy_version or default or PolicyVersion.in_force(today)
+    limit = version.time_limit(application.state)
+    if not limit or application.state_since is None:
+        return 0
+    # The day it arrived does not count; every working day after it does.
+    start = timezone.localdate(application.state_since) + timedelta(days=1)
+    used = working_days_between(start, today, overrides=overrides)
+    return max(0, used - limit)
 
 
 def application_for(user, pk, *, for_update=False) -> Application:
@@ -154,3 +186,59 @@ def plan_parts(application) -> dict[str, str]:
 
 def findings_for(application, *, page=None) -> list[rules.Finding]:
     return rules.check(application_facts(application, page=page), policy_for(application))
+
+
+def timeline(application, user) -> list[dict]:
+    """Every transition, and every comment this user may read, oldest first."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    from applications.workflow import STEPS
+    from reviews.models import Comment, Visibility
+
+    reviewer = policy.is_reviewer(user, application)
+    visible = [Visibility.PUBLIC]
+    if reviewer:
+        visible += [Visibility.APPLICANT, Visibility.INTERNAL]
+    elif policy.is_owner(user, application):
+        visible += [Visibility.APPLICANT]
+    logs = (
+        StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Application), object_id=application.pk
+        )
+        .select_related("by")
+        .prefetch_related("by__groups")
+    )
+    comments = Comment.objects.filter(application=application, visibility__in=visible)
+    entries = [
+        {
+            "at": log.timestamp,
+            "kind": "transition",
+            "label": STEPS[log.transition].label if log.transition in STEPS else log.transition,
+            "state": State(log.state).label if log.state in State.values else log.state,
+            "who": _who(log.by, reviewer),
+        }
+        for log in logs
+    ]
+    entries += [
+        {
+            "at": c.created_at,
+            "kind": "comment",
+            "label": c.get_kind_display(),
+            "text": c.text,
+            "visibility": c.get_visibility_display(),
+            "who": "",
+        }
+        for c in comments
+    ]
+    return sorted(entries, key=lambda e: (e["at"], e["kind"] == "comment"))
+
+
+def _who(user, reviewer: bool) -> str:
+    """A reviewer sees who acted; an applicant sees which office acted."""
+    if user is None:
+        return str(_("系统"))
+    if reviewer:
+        return user.get_full_name() or user.username
+    roles = [r for r in Role if r.value in {g.name for g in user.groups.all()}]
+    return str(roles[0].label) if roles else ""

@@ -8,10 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed
 from guardian.shortcuts import assign_perm
 
-from applications import policy, rules, selectors
+from applications import policy, workflow
 from applications.models import (
     Agreement,
     Application,
@@ -26,11 +25,8 @@ from members.models import Organization, PolicyVersion
 from members.services import unit_group
 from members.validators import normalize_uscc
 
-
-class StaleApplication(Exception):
-    """Someone else changed the application's state first."""
-
-    message = "该申请已被他人处理，请刷新后查看"
+# Kept here too so callers of the applicant's services need one import.
+StaleApplication = workflow.StaleApplication
 
 
 def _require_edit(actor, application):
@@ -236,29 +232,17 @@ def save_justification(*, actor, application, code: str, text: str) -> Justifica
     return justification
 
 
-@transaction.atomic
 def submit(*, actor, application_id) -> Application:
-    """Submit to the county bureau: the rules are checked again on the locked row."""
-    application = Application.objects.select_for_update().get(pk=application_id)
-    if application.state not in (State.DRAFT, State.RETURNED):
-        raise StaleApplication(StaleApplication.message)
-    if not policy.can_submit(actor, application):
-        raise PermissionDenied(_("您不能提交该申请。"))
+    """Submit to the county bureau: the rules are checked again on the locked row, and the
+    thresholds in force today are kept on the application."""
     today = timezone.localdate()
     version = PolicyVersion.in_force(today)
     if version.pk is None:
         version.save()  # keep the thresholds this application is judged by
-    findings = rules.check(
-        selectors.application_facts(application, on=today),
-        rules.Policy(min_units=version.min_units, min_rd_ratio=version.min_rd_ratio),
+    return workflow.perform(
+        actor=actor,
+        application_id=application_id,
+        transition="submit",
+        policy_version=version,
+        at=timezone.now(),
     )
-    justified = set(application.justifications.values_list("code", flat=True))
-    blockers = rules.blocking(findings, justified)
-    if blockers:
-        raise ValidationError([f.message for f in blockers], code="findings")
-    try:
-        application.submit(policy_version=version, at=timezone.now())
-    except TransitionNotAllowed as exc:
-        raise StaleApplication(StaleApplication.message) from exc
-    application.save()
-    return application

@@ -27,4 +27,5 @@ urlpatterns = [
     path("<int:pk>/justifications/<slug:code>/", views.justify, name="justify"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/pdf/", views.pdf, name="pdf"),
+    path("<int:pk>/transitions/<slug:name>/", views.transition, name="transition"),
 ]

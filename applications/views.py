@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from applications import forms, policy, rules, selectors, services
+from applications import forms, policy, rules, selectors, services, workflow
 from applications.models import AGREEMENT_CLAUSES, Attachment, ChiefExpert, Membership
 from applications.pdf import render_application_pdf
 from applications.uploads import attachment_response
 from members.models import Organization
+from members.roles import Role, has_role
 from members.validators import normalize_uscc, suggest_kind, uscc_error
+from reviews.workdays import calendar_warning
 
 # The sections whose form edits the application's own fields.
 FIELD_SECTIONS = {"basic": forms.BasicForm, "lead": forms.LeadForm, "plan": forms.PlanForm}
@@ -26,14 +28,12 @@ FIELD_SECTIONS = {"basic": forms.BasicForm, "lead": forms.LeadForm, "plan": form
 @login_required
 @require_safe
 def work_list(request):
-    return render(
-        request,
-        "applications/work_list.html",
-        {
-            "rows": selectors.work_list_for(request.user),
-            "can_create": policy.can_create(request.user),
-        },
-    )
+    context = selectors.work_list_for(request.user)
+    context["can_create"] = policy.can_create(request.user)
+    context["is_expert"] = has_role(request.user, Role.EXPERT)
+    if policy.is_city(request.user):
+        context["calendar_warning"] = calendar_warning()
+    return render(request, "applications/work_list.html", context)
 
 
 @login_required
@@ -86,6 +86,9 @@ def _page(request, application, bound: dict | None = None, status=200, section=N
                 field.disabled = True
     if section and request.headers.get("HX-Request"):
         context.update(hx=True, oob=True)
+    else:
+        context.update(_review_context(request, application, page))
+    if section and request.headers.get("HX-Request"):
         body = render_to_string(
             f"applications/_partials/section_{section}.html", context, request=request
         )
@@ -95,6 +98,82 @@ def _page(request, application, bound: dict | None = None, status=200, section=N
         # The findings panel is swapped out-of-band, so every save re-checks the rules.
         return HttpResponse(body + findings_html, status=status)
     return render(request, "applications/detail.html", context, status=status)
+
+
+# Transitions that have their own page (they need more than a comment).
+OWN_PAGE_TRANSITIONS = {
+    "submit",
+    "publish_notice",
+    "open_objection",
+    "resolve_objection",
+    "approve",
+    "decline",
+}
+
+
+def _review_context(request, application, page):
+    """What the full page shows besides the sections: actions, timeline, changes since the
+    previous submission, justifications for reviewers, and each review area's panel."""
+    from applications import snapshots
+    from reviews import views_decisions, views_experts, views_notices
+
+    user = request.user
+    actions = [
+        {
+            "name": name,
+            "step": workflow.STEPS[name],
+            "form": forms.TransitionForm(step=workflow.STEPS[name], prefix=name),
+        }
+        for name in policy.available_transitions(user, application)
+        if name not in OWN_PAGE_TRANSITIONS
+    ]
+    reviewer = policy.is_reviewer(user, application)
+    pair = snapshots.last_two_submissions(application) if reviewer else None
+    return {
+        "actions": actions,
+        "timeline": selectors.timeline(application, user),
+        "is_reviewer": reviewer,
+        "changes": snapshots.diff(pair[0].content, pair[1].content) if pair else None,
+        "previous": pair[0] if pair else None,
+        "panels": [
+            (f"reviews/{area}/_application_panel.html", ctx)
+            for area, module in (
+                ("experts", views_experts),
+                ("notices", views_notices),
+                ("decisions", views_decisions),
+            )
+            if (ctx := module.panel_context(request, application))
+        ],
+    }
+
+
+@login_required
+@require_POST
+def transition(request, pk, name):
+    application = selectors.application_for(request.user, pk)
+    if name not in workflow.STEPS or name in OWN_PAGE_TRANSITIONS:
+        raise Http404
+    if not policy.may(request.user, name, application):
+        raise Http404
+    step = workflow.STEPS[name]
+    form = forms.TransitionForm(request.POST, step=step, prefix=name)
+    if form.is_valid():
+        try:
+            workflow.perform(
+                actor=request.user,
+                application_id=application.pk,
+                transition=name,
+                comment=form.cleaned_data["comment"],
+            )
+        except workflow.StaleApplication as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已办理：%(step)s。") % {"step": step.label})
+        return redirect("applications:detail", pk=application.pk)
+    messages.error(request, "；".join(m for errors in form.errors.values() for m in errors))
+    return redirect(reverse("applications:detail", args=[application.pk]) + "#actions")
 
 
 def _editable(request, pk):

@@ -3,16 +3,24 @@ from django.utils.translation import gettext_lazy as _
 
 from members.roles import Role, roles_of
 
-# One row per navigation entry: (label, url name, roles that see it). Later features add
-# their pages here, so the menu never links to a page a role may not open.
+CITY = {Role.CITY_STAFF, Role.ADMIN}
+
+# One row per navigation entry: (label, url name, roles that see it; None: everyone, signed
+# in or not). The menu never links to a page a role may not open.
 NAV = [
     (
         _("工作台"),
         "applications:list",
         {Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT, Role.ADMIN},
     ),
-    (_("诚信记录"), "admin:members_integrityrecord_changelist", {Role.CITY_STAFF}),
+    (_("评审任务"), "experts:tasks", {Role.EXPERT}),
     (_("本单位"), "members:unit", {Role.APPLICANT}),
+    (_("专家库"), "experts:pool", CITY),
+    (_("公示管理"), "notices:manage", CITY),
+    (_("党组会议"), "decisions:meetings", CITY),
+    (_("诚信记录"), "admin:members_integrityrecord_changelist", {Role.CITY_STAFF}),
+    (_("公示公告"), "notices:list", None),
+    (_("创新联合体名录"), "decisions:directory", None),
     (_("系统管理"), "admin:index", {Role.ADMIN}),
 ]
 
@@ -30,10 +38,16 @@ def site(request):
     roles = roles_of(user) if user is not None else []
     nav = []
     for label, url_name, allowed in NAV:
-        if allowed & set(roles):
+        if allowed is None or allowed & set(roles):
             title = WORK_LIST_TITLES[roles[0]] if url_name == "applications:list" else label
             nav.append({"label": title, "url": reverse(url_name)})
+    unread = 0
+    if user is not None and user.is_authenticated:
+        from liaoyang_consortia.notifications import unread_count
+
+        unread = unread_count(user)
     return {
+        "unread_notifications": unread,
         "portal_name": _("辽阳市创新联合体管理平台"),
         "user_roles": roles,
         "user_role_labels": [role.label for role in roles],

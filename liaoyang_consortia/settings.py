@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.forms",
     "guardian",
     "axes",
+    "django_fsm_log",
     "liaoyang_consortia",
     "members",
     "applications",
@@ -172,6 +174,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# Publishing must fail fast when Redis is down: the outbox row waits for the sweep.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "liaoyang_consortia.tasks.sweep_outbox", "schedule": 300.0},
+    "daily-jobs": {
+        "task": "liaoyang_consortia.tasks.run_daily_jobs",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -182,6 +193,8 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The portal's own address, for links in e-mails (which have no request to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="辽阳市科技局 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -8,6 +8,8 @@ from members.forms import PortalAuthenticationForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -28,5 +30,8 @@ urlpatterns = [
     ),
     path("applications/", include("applications.urls")),
     path("unit/", include("members.urls")),
+    path("reviews/experts/", include("reviews.urls_experts")),
+    path("notices/", include("reviews.urls_notices")),
+    path("", include("reviews.urls_decisions")),
     path("admin/", admin.site.urls),
 ]

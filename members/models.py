@@ -203,6 +203,23 @@ class PolicyVersion(models.Model):
         _("牵头单位研发投入占销售收入最低比例（%）"), max_digits=5, decimal_places=2, default=3
     )
     lead_ban_years = models.PositiveSmallIntegerField(_("取消资格后禁止牵头年限"), default=3)
+    min_experts = models.PositiveSmallIntegerField(_("评审专家最少人数"), default=3)
+    notice_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    notice_number_prefix = models.CharField(_("公示文号前缀"), max_length=30, default="辽市科公示")
+    decision_number_prefix = models.CharField(_("认定文号前缀"), max_length=30, default="辽市科发")
+    # 办理时限, in working days, for each state someone must act in.
+    limit_county_review = models.PositiveSmallIntegerField(_("县区审核时限（工作日）"), default=10)
+    limit_city_intake = models.PositiveSmallIntegerField(_("市局形式审查时限（工作日）"), default=5)
+    limit_expert_review = models.PositiveSmallIntegerField(_("专家评审时限（工作日）"), default=15)
+    limit_review_passed = models.PositiveSmallIntegerField(
+        _("评审后发布公示时限（工作日）"), default=5
+    )
+    limit_objection_review = models.PositiveSmallIntegerField(
+        _("异议核查时限（工作日）"), default=10
+    )
+    limit_party_group_review = models.PositiveSmallIntegerField(
+        _("提交党组会议审议时限（工作日）"), default=20
+    )
 
     class Meta:
         verbose_name = _("办法参数版本")
@@ -222,6 +239,10 @@ class PolicyVersion(models.Model):
             .first()
         )
         return version or cls(name=str(_("默认参数")), effective_from=on)
+
+    def time_limit(self, state: str) -> int | None:
+        """The working days allowed in a waiting state, or None where nobody must act."""
+        return getattr(self, f"limit_{state}", None)
 
 
 class IntegrityRecord(models.Model):

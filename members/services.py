@@ -32,6 +32,16 @@ CITY_STAFF_PERMISSIONS = [
     "members.view_integrityrecord",
     "members.add_integrityrecord",
     "members.change_integrityrecord",
+    # Read access to the records of the chain they run (the portal pages do the writing).
+    "applications.view_consortium",
+    "reviews.view_partygroupmeeting",
+    "reviews.view_meetingdecision",
+    "reviews.view_publicnotice",
+    "reviews.view_objection",
+    "reviews.view_expertprofile",
+    "reviews.add_expertprofile",
+    "reviews.change_expertprofile",
+    "reviews.view_calendarday",
 ]
 
 

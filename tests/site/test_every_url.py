@@ -35,6 +35,8 @@ ARGUMENTS = {
     "token": lambda o: o["member"].confirm_token,
     "user_pk": lambda o: o["colleague"].pk,
     "invitation_pk": lambda o: o["invitation"].pk,
+    "name": lambda o: "county_recommend",
+    "app_pk": lambda o: o["application"].pk,
 }
 
 
@@ -143,7 +145,7 @@ def test_it_shows_each_role_its_work_list_title(client, role_users):
         body = client.get("/applications/").content.decode()
         assert f'data-testid="work-list-title">{titles[role]}<' in body
         assert "暂无待办事项" in body
-        assert ("系统管理" in body) is (role is Role.ADMIN)
+        assert ('href="/admin/">系统管理<' in body) is (role is Role.ADMIN)
 
 
 def test_it_sends_anonymous_visitors_from_the_work_list_to_sign_in(client):

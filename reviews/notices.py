@@ -1,0 +1,382 @@
+"""Public notices (公示) and objections (异议): every write (DESIGN.md §4, §12).
+
+A notice lists applications that passed the expert review for N statutory working days
+(PolicyVersion.notice_working_days). During that period anyone may file a real-name
+objection; city staff accept it for verification (the application goes to
+objection_review) and record a finding on each. The daily job closes the notices that
+ended with nothing pending, and their applications go on to the Party-group meeting.
+
+Every state change goes through applications.workflow.perform, so the policy check, the
+guard, the log and the notifications stay in one place.
+"""
+
+import logging
+import re
+from datetime import date, datetime, time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import policy, workflow
+from applications.models import Application, State
+from applications.uploads import inspect_upload
+from liaoyang_consortia.notifications import notify
+from members.models import PolicyVersion
+from reviews.models import Objection, PublicNotice
+from reviews.workdays import add_working_days
+
+logger = logging.getLogger(__name__)
+
+# The states in which an application is "under notice": an objection being verified
+# interrupts the notice but does not end it.
+UNDER_NOTICE = (State.PUBLIC_NOTICE, State.OBJECTION_REVIEW)
+UNRESOLVED = (Objection.Status.RECEIVED, Objection.Status.VERIFYING)
+
+_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
+# Two clerks publishing at the same instant may compute the same number; the unique
+# constraint refuses the second, which then takes the next one.
+_NUMBER_ATTEMPTS = 5
+
+
+def _date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _require_city(actor) -> None:
+    if actor is None or not policy.is_city(actor):
+        raise PermissionDenied(_("您无权执行该操作。"))
+
+
+# --- Numbers -----------------------------------------------------------------------------
+
+
+def next_notice_number(on: date) -> str:
+    """The next document number (文号) for a notice of `on`'s year, e.g.
+    辽市科公示〔2026〕3号: the prefix in force on that day, then a running number per year
+    (whatever prefix earlier notices of the year carried)."""
+    prefix = PolicyVersion.in_force(on).notice_number_prefix
+    marker = f"〔{on.year}〕"
+    used = [
+        int(match.group(2))
+        for number in PublicNotice.objects.filter(number__contains=marker).values_list(
+            "number", flat=True
+        )
+        if (match := _NUMBER.search(number)) and match.group(1) == str(on.year)
+    ]
+    return f"{prefix}{marker}{max(used, default=0) + 1}号"
+
+
+# --- Publishing --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publish_notice(
+    *, actor, applications, start_date, business_contact, supervision_contact, title=""
+) -> PublicNotice:
+    """Publish one notice for the given applications (objects or ids), all or nothing:
+    every one must have passed the review, and every one moves to public_notice."""
+    _require_city(actor)
+    ids = sorted({getattr(a, "pk", a) for a in applications})
+    if not ids:
+        raise ValidationError(_("请至少选择一个申请。"))
+    business_contact = (business_contact or "").strip()
+    supervision_contact = (supervision_contact or "").strip()
+    if not business_contact or not supervision_contact:
+        raise ValidationError(_("请填写业务联系人及电话和监督电话。"))
+    # Locked in id order, so two clerks publishing overlapping lists cannot deadlock.
+    locked = list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(locked) != len(ids):
+        raise ValidationError(_("所选申请不存在，请刷新后重试。"))
+    not_ready = [a for a in locked if a.state != State.REVIEW_PASSED]
+    if not_ready:
+        raise ValidationError(
+            _("以下申请不处于“评审通过，待公示”状态，不能发布公示：%(names)s。")
+            % {"names": "、".join(a.display_name for a in not_ready)}
+        )
+    version = PolicyVersion.in_force(start_date)
+    days = version.notice_working_days
+    notice = PublicNotice(
+        title=(title or "").strip()
+        or _("关于拟认定%(count)d家辽阳市创新联合体的公示") % {"count": len(locked)},
+        start_date=start_date,
+        end_date=add_working_days(start_date, days),
+        working_days=days,
+        business_contact=business_contact,
+        supervision_contact=supervision_contact,
+        published_by=actor,
+    )
+    _save_with_number(notice)
+    notice.applications.set(locked)
+    for application in locked:
+        workflow.perform(
+            actor=actor,
+            application_id=application.pk,
+            transition="publish_notice",
+            notice=notice,
+        )
+    return notice
+
+
+def _save_with_number(notice: PublicNotice) -> None:
+    for attempt in range(_NUMBER_ATTEMPTS):
+        notice.number = next_notice_number(notice.start_date)
+        try:
+            with transaction.atomic():  # a savepoint: a clash must not spoil the outer one
+                notice.save()
+            return
+        except IntegrityError:
+            if attempt == _NUMBER_ATTEMPTS - 1:
+                raise
+
+
+# --- Objections --------------------------------------------------------------------------
+
+
+def notice_is_open(notice: PublicNotice, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return notice.start_date <= today <= notice.end_date
+
+
+def check_notice_open(notice: PublicNotice, today: date | None = None) -> None:
+    today = today or timezone.localdate()
+    if today < notice.start_date:
+        raise ValidationError(_("公示尚未开始。"), code="not_started")
+    if today > notice.end_date:
+        raise ValidationError(
+            _("公示期已于%(date)s结束，不再受理异议。") % {"date": _date(notice.end_date)},
+            code="ended",
+        )
+
+
+@transaction.atomic
+def file_objection(
+    *,
+    notice,
+    application,
+    name,
+    unit,
+    phone,
+    email="",
+    reasons,
+    evidence=None,
+    today=None,
+) -> Objection:
+    """A member of the public objects to an application under notice (no actor: the
+    public files without an account). Real name, unit and phone are required; anonymous
+    objections and objections outside the notice period are refused."""
+    check_notice_open(notice, today)
+    name, unit, phone = (name or "").strip(), (unit or "").strip(), (phone or "").strip()
+    reasons = (reasons or "").strip()
+    if not (name and unit and phone):
+        raise ValidationError(
+            _("匿名异议不予受理：请填写真实姓名、工作单位和联系电话。"), code="anonymous"
+        )
+    if not reasons:
+        raise ValidationError({"reasons": _("请写明异议理由。")})
+    if not notice.applications.filter(pk=application.pk).exists():
+        raise ValidationError(_("该申请不在本次公示之列。"), code="not_listed")
+    # Re-read under a lock: the state on the caller's copy may be stale.
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.state not in UNDER_NOTICE:
+        raise ValidationError(_("该申请已不在公示中，不再受理异议。"), code="not_under_notice")
+    objection = Objection(
+        notice=notice,
+        application=application,
+        objector_name=name,
+        objector_unit=unit,
+        objector_phone=phone,
+        objector_email=(email or "").strip(),
+        reasons=reasons,
+    )
+    if evidence:
+        try:
+            info = inspect_upload(evidence)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages}) from exc
+        objection.evidence_name = (evidence.name or "")[:255]
+        objection.evidence_type = info.content_type
+        objection.evidence_sha256 = info.sha256
+        # The stored name is random (objection_evidence_path); the original is kept above.
+        objection.evidence.save("upload", evidence, save=False)
+    objection.save()
+    # City staff learn that an objection arrived, but not from whom: e-mail bodies travel
+    # and are forwarded; the identity stays on the staff page.
+    notify(
+        recipients=workflow.recipients_for("city", application),
+        event="objection_filed",
+        subject=_("【异议】%(name)s收到实名异议") % {"name": application.display_name},
+        body=_(
+            "公示（%(number)s）期间，%(name)s（牵头单位：%(lead)s）收到一件实名异议，"
+            "请及时登记核查。"
+        )
+        % {
+            "number": notice.number,
+            "name": application.display_name,
+            "lead": application.lead.name,
+        },
+        url=reverse("notices:objection", args=[objection.pk]),
+    )
+    return objection
+
+
+@transaction.atomic
+def register_objection(*, actor, notice, application, received_on, **fields) -> Objection:
+    """City staff register a written objection that came by post or by hand. The same
+    rules apply as online, judged on the day it was received (a letter received within
+    the notice period but registered later is still in time)."""
+    _require_city(actor)
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("收到日期不能晚于今天。")})
+    objection = file_objection(notice=notice, application=application, today=received_on, **fields)
+    if received_on < timezone.localdate(timezone.now()):
+        # received_at is set on insert; the day the letter came is what counts.
+        received_at = timezone.make_aware(datetime.combine(received_on, time.min))
+        Objection.objects.filter(pk=objection.pk).update(received_at=received_at)
+        objection.received_at = received_at
+    return objection
+
+
+def _lock(objection) -> tuple[Application, Objection]:
+    # The application first, then the objection: the order every objection write takes.
+    application = Application.objects.select_for_update().get(pk=objection.application_id)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    return application, objection
+
+
+@transaction.atomic
+def verify_objection(*, actor, objection, note="") -> Objection:
+    """City staff accept an objection for verification. The first one interrupts the
+    notice (open_objection); later ones join the verification already under way."""
+    _require_city(actor)
+    application, objection = _lock(objection)
+    if objection.status != Objection.Status.RECEIVED:
+        raise ValidationError(_("该异议已受理核查，无需重复操作。"), code="already")
+    if application.state == State.PUBLIC_NOTICE:
+        workflow.perform(
+            actor=actor,
+            application_id=application.pk,
+            transition="open_objection",
+            comment=note,
+        )
+    elif application.state != State.OBJECTION_REVIEW:
+        raise ValidationError(
+            _("该申请当前状态为“%(state)s”，不能受理异议核查。")
+            % {"state": application.get_state_display()},
+            code="state",
+        )
+    objection.status = Objection.Status.VERIFYING
+    objection.handled_by = actor
+    objection.save(update_fields=["status", "handled_by"])
+    return objection
+
+
+@transaction.atomic
+def record_finding(*, actor, objection, outcome, finding, today=None) -> Objection:
+    """Record the finding on one objection. When the application has no objection left
+    unresolved, the verification ends (resolve_objection): rejected if any objection was
+    upheld, otherwise back to the notice while it runs, or on to the Party-group meeting
+    once it has ended."""
+    _require_city(actor)
+    today = today or timezone.localdate()
+    finding = (finding or "").strip()
+    if outcome not in Objection.Outcome.values:
+        raise ValidationError({"outcome": _("请选择核查结论。")})
+    if not finding:
+        raise ValidationError({"finding": _("请填写核查意见。")})
+    application, objection = _lock(objection)
+    if objection.status == Objection.Status.RESOLVED:
+        raise ValidationError(_("该异议已办结。"), code="resolved")
+    if objection.status != Objection.Status.VERIFYING:
+        raise ValidationError(_("请先受理核查该异议，再记录核查结论。"), code="not_verifying")
+    objection.outcome = outcome
+    objection.finding = finding
+    objection.status = Objection.Status.RESOLVED
+    objection.handled_by = actor
+    objection.resolved_at = timezone.now()
+    objection.save(update_fields=["outcome", "finding", "status", "handled_by", "resolved_at"])
+
+    if application.state != State.OBJECTION_REVIEW:
+        return objection
+    if application.objections.filter(status__in=UNRESOLVED).exists():
+        return objection  # the verification goes on until every objection has a finding
+    notice = application.notices.order_by("-end_date", "-pk").first()
+    if application.objections.filter(outcome=Objection.Outcome.UPHELD).exists():
+        target = State.REJECTED
+    elif notice is not None and today <= notice.end_date:
+        target = State.PUBLIC_NOTICE
+    else:
+        target = State.PARTY_GROUP_REVIEW
+    workflow.perform(
+        actor=actor,
+        application_id=application.pk,
+        transition="resolve_objection",
+        comment=_round_summary(application),
+        outcome=target,
+    )
+    if notice is not None and target != State.PUBLIC_NOTICE:
+        _close_if_done(notice, today)
+    return objection
+
+
+def _round_summary(application) -> str:
+    """The findings of this verification round, as the resolve_objection comment the
+    applicant reads: outcome and finding only, never who objected."""
+    since = application.state_since
+    resolved = application.objections.filter(status=Objection.Status.RESOLVED)
+    if since is not None:
+        resolved = resolved.filter(resolved_at__gte=since)
+    return "\n".join(
+        f"{o.get_outcome_display()}：{o.finding}" for o in resolved.order_by("received_at", "pk")
+    )
+
+
+# --- The daily job -----------------------------------------------------------------------
+
+
+def close_ended_notices(*, today: date) -> list[Application]:
+    """Close the notices that ended before `today`: each application still in
+    public_notice with no unresolved objection goes on to the Party-group meeting
+    (close_notice, by the system). Idempotent: a second run finds nothing to do. Each
+    application is its own transaction, so one failure does not hold back the rest."""
+    candidates = list(
+        Application.objects.filter(state=State.PUBLIC_NOTICE)
+        .annotate(last_end=Max("notices__end_date"))
+        .filter(last_end__lt=today)
+        .exclude(objections__status__in=UNRESOLVED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    moved = []
+    for pk in candidates:
+        try:
+            moved.append(
+                workflow.perform(
+                    actor=None,
+                    system=True,
+                    application_id=pk,
+                    transition="close_notice",
+                    today=today,
+                )
+            )
+        except (ValidationError, workflow.StaleApplication) as exc:
+            # Changed since we looked (an objection arrived, someone acted): next run.
+            logger.info("notice of application %s not closed: %s", pk, exc)
+    for notice in PublicNotice.objects.filter(closed_at__isnull=True, end_date__lt=today):
+        _close_if_done(notice, today)
+    return moved
+
+
+def _close_if_done(notice: PublicNotice, today: date) -> None:
+    """A notice is over once it has ended and none of its applications is still under
+    notice (in public_notice, or in objection_review, which may still send it back)."""
+    if notice.closed_at is not None or today <= notice.end_date:
+        return
+    if notice.applications.filter(state__in=UNDER_NOTICE).exists():
+        return
+    PublicNotice.objects.filter(pk=notice.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now()
+    )

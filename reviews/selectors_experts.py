@@ -1,0 +1,136 @@
+"""Reads of the expert review. Every list is a fixed number of queries whatever its length
+(DESIGN.md §11), and an expert's reads are filtered to their own assignments: an expert
+never learns who else reviews an application or what they scored (DESIGN.md §4)."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from reviews import experts
+from reviews.models import Criterion, ExpertAssignment, ExpertProfile, Score
+
+OPEN = [ExpertAssignment.Status.PENDING, ExpertAssignment.Status.ACCEPTED]
+
+
+def assignments_for_expert(user) -> list[ExpertAssignment]:
+    """The expert's own tasks, newest first, in one query."""
+    return list(
+        ExpertAssignment.objects.filter(expert__user=user)
+        .select_related("application__lead", "application__industry_field")
+        .order_by("-assigned_at", "-id")
+    )
+
+
+def assignment_for_expert(user, pk) -> ExpertAssignment:
+    """One of the expert's own assignments, or 404 (someone else's does not exist for
+    them)."""
+    try:
+        return ExpertAssignment.objects.select_related("application__lead", "expert", "sheet").get(
+            pk=pk, expert__user=user
+        )
+    except (ExpertAssignment.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def own_assignment_on(user, application) -> ExpertAssignment | None:
+    """The expert's own live (not recused) assignment on this application, if any."""
+    return (
+        ExpertAssignment.objects.filter(application=application, expert__user=user)
+        .exclude(status=ExpertAssignment.Status.RECUSED)
+        .first()
+    )
+
+
+def sheet_criteria(assignment) -> list[Criterion]:
+    return list(Criterion.objects.filter(sheet_id=assignment.sheet_id).order_by("order", "id"))
+
+
+def scores_of(assignment) -> dict[int, Decimal]:
+    return dict(assignment.scores.values_list("criterion_id", "points"))
+
+
+@dataclass
+class Summary:
+    """What city staff conclude the review from."""
+
+    assignments: list  # every assignment, recused ones included, with .score_list
+    sheets: list  # the submitted ones
+    criteria: list  # the columns of the sheets table
+    active_count: int  # not recused
+    submitted_count: int
+    recommending: int
+    mean: Decimal | None
+    trimmed_mean: Decimal | None
+    majority: bool
+    rows: list = field(default_factory=list)  # (assignment, [points or None per criterion])
+
+
+def review_summary(application) -> Summary:
+    """Each sheet, the mean and (with five or more) the mean without the highest and the
+    lowest total. Two queries, however many experts."""
+    assignments = list(
+        ExpertAssignment.objects.filter(application=application)
+        .select_related("expert__employer")
+        .prefetch_related(
+            Prefetch(
+                "scores",
+                queryset=Score.objects.select_related("criterion").order_by(
+                    "criterion__order", "criterion_id"
+                ),
+                to_attr="score_list",
+            )
+        )
+        .order_by("assigned_at", "id")
+    )
+    sheets = [a for a in assignments if a.status == ExpertAssignment.Status.SUBMITTED]
+    criteria = {}
+    for a in sheets:
+        for s in a.score_list:
+            criteria.setdefault(s.criterion_id, s.criterion)
+    columns = sorted(criteria.values(), key=lambda c: (c.sheet_id, c.order, c.id))
+    rows = []
+    for a in sheets:
+        by_criterion = {s.criterion_id: s.points for s in a.score_list}
+        rows.append((a, [by_criterion.get(c.pk) for c in columns]))
+    totals = [a.total for a in sheets if a.total is not None]
+    flags = [a.recommend for a in sheets]
+    return Summary(
+        assignments=assignments,
+        sheets=sheets,
+        criteria=columns,
+        active_count=sum(1 for a in assignments if a.status != ExpertAssignment.Status.RECUSED),
+        submitted_count=len(sheets),
+        recommending=sum(1 for f in flags if f),
+        mean=experts.mean(totals),
+        trimmed_mean=experts.trimmed_mean(totals),
+        majority=experts.majority_recommends(flags),
+        rows=rows,
+    )
+
+
+def expert_pool():
+    """The pool for city staff: fields, employer, active, and how many tasks each has.
+    One query for the rows and their counts, one for their fields."""
+    return list(
+        ExpertProfile.objects.select_related("employer", "user")
+        .prefetch_related("fields")
+        .annotate(
+            assignment_count=Count("assignments", distinct=True),
+            open_count=Count("assignments", filter=Q(assignments__status__in=OPEN), distinct=True),
+        )
+        .order_by("-is_active", "name", "id")
+    )
+
+
+def assignable_experts(application):
+    """Whom city staff may name by hand: active, not employed by a unit of the application,
+    never assigned to it before."""
+    return (
+        ExpertProfile.objects.filter(is_active=True, user__is_active=True)
+        .exclude(employer_id__in=experts.member_unit_ids(application))
+        .exclude(assignments__application=application)
+        .select_related("employer")
+        .order_by("name", "id")
+    )

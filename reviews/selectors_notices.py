@@ -1,0 +1,187 @@
+"""Reads for public notices and objections (DESIGN.md §12: reads in selectors).
+
+Two audiences, kept apart on purpose: the public functions never touch Objection, so no
+public page can leak who objected; the staff functions carry the objector's identity and
+are only for city staff (the views check is_city before calling them).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications import policy
+from applications.models import Application, State
+from reviews.models import Objection, PublicNotice
+
+NOT_STARTED = "not_started"
+RUNNING = "running"
+ENDED = "ended"
+CLOSED = "closed"
+
+STATUS_LABELS = {
+    NOT_STARTED: _("未开始"),
+    RUNNING: _("公示中"),
+    ENDED: _("已截止，待办结"),
+    CLOSED: _("已结束"),
+}
+STATUS_BADGES = {
+    NOT_STARTED: "secondary",
+    RUNNING: "success",
+    ENDED: "warning",
+    CLOSED: "light",
+}
+
+
+def notice_status(notice: PublicNotice, today: date | None = None) -> str:
+    today = today or timezone.localdate()
+    if notice.closed_at is not None:
+        return CLOSED
+    if today < notice.start_date:
+        return NOT_STARTED
+    if today <= notice.end_date:
+        return RUNNING
+    return ENDED
+
+
+def _listed_applications():
+    return Application.objects.select_related("lead__county", "industry_field").order_by("pk")
+
+
+# --- Public ------------------------------------------------------------------------------
+
+
+def public_notices(today: date | None = None):
+    """The notices the public may read (those that have started), newest first, with
+    their applications: two queries however many notices there are."""
+    today = today or timezone.localdate()
+    return (
+        PublicNotice.objects.filter(start_date__lte=today)
+        .order_by("-start_date", "-pk")
+        .prefetch_related(Prefetch("applications", queryset=_listed_applications()))
+    )
+
+
+def public_notice(pk, today: date | None = None) -> PublicNotice:
+    """One started notice with its applications, or 404 (a notice scheduled for a later
+    day is not public yet)."""
+    try:
+        return public_notices(today).get(pk=pk)
+    except (PublicNotice.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def objectionable_applications(notice: PublicNotice):
+    """The applications of a notice one may still object to (those still under notice)."""
+    return notice.applications.filter(
+        state__in=[State.PUBLIC_NOTICE, State.OBJECTION_REVIEW]
+    ).order_by("pk")
+
+
+# --- City staff --------------------------------------------------------------------------
+
+
+def _require_city(user) -> None:
+    if not policy.is_city(user):
+        raise Http404
+
+
+def publishable_applications():
+    """The applications waiting for a notice (review_passed)."""
+    return (
+        Application.objects.filter(state=State.REVIEW_PASSED)
+        .select_related("lead__county", "industry_field")
+        .order_by("state_since", "pk")
+    )
+
+
+def staff_notices(user, today: date | None = None) -> list[PublicNotice]:
+    """Every notice with its counts and status, for the staff page (one query)."""
+    _require_city(user)
+    today = today or timezone.localdate()
+    notices = list(
+        PublicNotice.objects.order_by("-start_date", "-pk").annotate(
+            application_count=Count("applications", distinct=True),
+            objection_count=Count("objections", distinct=True),
+            pending_count=Count(
+                "objections",
+                filter=Q(
+                    objections__status__in=[
+                        Objection.Status.RECEIVED,
+                        Objection.Status.VERIFYING,
+                    ]
+                ),
+                distinct=True,
+            ),
+        )
+    )
+    for notice in notices:
+        notice.status = notice_status(notice, today)
+        notice.status_label = STATUS_LABELS[notice.status]
+        notice.status_badge = STATUS_BADGES[notice.status]
+    return notices
+
+
+def pending_objections(user):
+    """Objections without a finding yet, oldest first, with who filed them (staff only)."""
+    _require_city(user)
+    return (
+        Objection.objects.filter(status__in=[Objection.Status.RECEIVED, Objection.Status.VERIFYING])
+        .select_related("notice", "application")
+        .order_by("received_at", "pk")
+    )
+
+
+def objections_for_application(user, application):
+    """Every objection to an application, identity included: city staff only."""
+    _require_city(user)
+    return (
+        Objection.objects.filter(application=application)
+        .select_related("notice")
+        .order_by("received_at", "pk")
+    )
+
+
+def objection_for_staff(user, pk) -> Objection:
+    _require_city(user)
+    try:
+        return Objection.objects.select_related(
+            "notice", "application__lead__county", "handled_by"
+        ).get(pk=pk)
+    except (Objection.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+# --- The application page's panel --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectionSummary:
+    """What an applicant may know of an objection: when, how far, what outcome. No name,
+    unit, contact, reasons or evidence: the objector's identity is for city staff only."""
+
+    received_on: date
+    status_label: str
+    outcome_label: str
+    finding: str
+
+
+def application_notices(application):
+    return list(application.notices.order_by("start_date", "pk"))
+
+
+def objection_summaries(application) -> list[ObjectionSummary]:
+    rows = Objection.objects.filter(application=application).order_by("received_at", "pk")
+    return [
+        ObjectionSummary(
+            received_on=timezone.localdate(o.received_at),
+            status_label=o.get_status_display(),
+            outcome_label=o.get_outcome_display() if o.outcome else "",
+            # The finding is told to the applicant anyway (resolve_objection's comment).
+            finding=o.finding if o.status == Objection.Status.RESOLVED else "",
+        )
+        for o in rows.only("received_at", "status", "outcome", "finding")
+    ]

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reviews import views_experts as views
+
+app_name = "experts"
+
+urlpatterns = [
+    path("", views.tasks, name="tasks"),
+    path("<int:pk>/declare/", views.declare, name="declare"),
+    path("<int:pk>/score/", views.score, name="score"),
+    path("pool/", views.pool, name="pool"),
+    path("applications/<int:app_pk>/", views.panel, name="panel"),
+    path("applications/<int:app_pk>/draw/", views.draw, name="draw"),
+    path("applications/<int:app_pk>/assign/", views.assign, name="assign"),
+]

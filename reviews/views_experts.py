@@ -1,0 +1,267 @@
+"""Thin views of the expert review: form → service → redirect; a refusal becomes a form
+error in Chinese with the input kept (status 422). Anyone who may not see a page gets 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from applications import policy
+from applications import selectors as application_selectors
+from members.models import PolicyVersion
+from members.roles import Role, has_role
+from reviews import experts as services
+from reviews import selectors_experts as selectors
+from reviews.forms_experts import AssignForm, DeclarationForm, DrawForm, ScoreForm
+from reviews.models import ExpertAssignment
+
+PANEL_ANCHOR = "#expert-review"
+# States in which city staff see the panel even before any expert was assigned.
+SETUP_STATES = services.ASSIGNING_STATES
+
+
+def _add_errors(form, exc: ValidationError):
+    """A service's refusal as form errors: on the field it names, else on the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- the expert ---------------------------------------------------------------------------
+
+
+def _require_expert(request):
+    if not has_role(request.user, Role.EXPERT):
+        raise Http404
+
+
+def _tasks_page(request, bound=None, status=200):
+    bound = bound or {}
+    rows = []
+    for a in selectors.assignments_for_expert(request.user):
+        form = None
+        if a.status == ExpertAssignment.Status.PENDING:
+            form = bound.get(a.pk) or DeclarationForm(prefix=f"d{a.pk}")
+        rows.append((a, form))
+    return render(request, "reviews/experts/tasks.html", {"rows": rows}, status=status)
+
+
+@login_required
+@require_safe
+def tasks(request):
+    _require_expert(request)
+    return _tasks_page(request)
+
+
+@login_required
+@require_POST
+def declare(request, pk):
+    _require_expert(request)
+    assignment = selectors.assignment_for_expert(request.user, pk)
+    form = DeclarationForm(request.POST, prefix=f"d{assignment.pk}")
+    if form.is_valid():
+        try:
+            assignment = services.declare(
+                actor=request.user,
+                assignment=assignment,
+                conflict=form.conflict,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if assignment.status == ExpertAssignment.Status.RECUSED:
+                messages.success(request, _("已登记回避，该评审任务结束。感谢您的如实声明。"))
+            else:
+                messages.success(
+                    request, _("已声明无利害关系，申请材料已向您开放，请在评审期内完成评分。")
+                )
+            return redirect("experts:tasks")
+    return _tasks_page(request, bound={assignment.pk: form}, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def score(request, pk):
+    _require_expert(request)
+    assignment = selectors.assignment_for_expert(request.user, pk)
+    # The sheet belongs to an open file: not before the declaration, not after a recusal.
+    if assignment.status not in (
+        ExpertAssignment.Status.ACCEPTED,
+        ExpertAssignment.Status.SUBMITTED,
+    ):
+        raise Http404
+    criteria = selectors.sheet_criteria(assignment)
+    status = 200
+    if request.method == "POST":
+        form = ScoreForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            try:
+                services.submit_scores(
+                    actor=request.user,
+                    assignment=assignment,
+                    points=form.points(),
+                    recommend=form.recommends,
+                    opinion=form.cleaned_data["opinion"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("评分已提交。提交后不能修改。"))
+                return redirect("experts:score", pk=assignment.pk)
+        status = 422
+    else:
+        form = ScoreForm(criteria=criteria)
+    submitted = assignment.status == ExpertAssignment.Status.SUBMITTED
+    scores = selectors.scores_of(assignment) if submitted else {}
+    return render(
+        request,
+        "reviews/experts/score.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "form": form,
+            "submitted": submitted,
+            "can_score": assignment.application.state in services.SCORING_STATES,
+            "score_rows": [(c, scores.get(c.pk)) for c in criteria],
+            "max_total": sum(c.max_points for c in criteria),
+        },
+        status=status,
+    )
+
+
+# --- city staff ---------------------------------------------------------------------------
+
+
+def _city_application(request, app_pk):
+    if not policy.is_city(request.user):
+        raise Http404
+    return application_selectors.application_for(request.user, app_pk)
+
+
+def _min_experts(application) -> int:
+    version = application.policy_version or PolicyVersion.in_force(timezone.localdate())
+    return version.min_experts
+
+
+def panel_context(request, application) -> dict:
+    """The expert-review panel of the application page: the context of
+    templates/reviews/experts/_application_panel.html, which the page includes `with
+    panel=<this dict>`. {} when this user should see nothing of it."""
+    user = request.user
+    if policy.is_city(user):
+        summary = selectors.review_summary(application)
+        if application.state not in SETUP_STATES and not summary.assignments:
+            return {}
+        can_assign = application.state in SETUP_STATES
+        context = {
+            "role": "city",
+            "application": application,
+            "summary": summary,
+            "min_experts": _min_experts(application),
+            "can_assign": can_assign,
+        }
+        if can_assign:
+            context["draw_form"] = DrawForm(
+                prefix="draw", initial={"count": context["min_experts"]}
+            )
+            context["assign_form"] = AssignForm(
+                prefix="assign", offered=selectors.assignable_experts(application)
+            )
+        return context
+    if has_role(user, Role.EXPERT):
+        # Their own task only: never who else reviews, nor what they scored.
+        own = selectors.own_assignment_on(user, application)
+        if own is None:
+            return {}
+        return {"role": "expert", "application": application, "own": own}
+    return {}
+
+
+def _panel_page(request, application, *, draw_form=None, assign_form=None, status=200):
+    context = panel_context(request, application)
+    if not context:
+        raise Http404
+    if draw_form is not None:
+        context["draw_form"] = draw_form
+    if assign_form is not None:
+        context["assign_form"] = assign_form
+    return render(
+        request,
+        "reviews/experts/panel.html",
+        {"application": application, "panel": context},
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def panel(request, app_pk):
+    return _panel_page(request, _city_application(request, app_pk))
+
+
+def _back(application):
+    return redirect(reverse("applications:detail", args=[application.pk]) + PANEL_ANCHOR)
+
+
+@login_required
+@require_POST
+def draw(request, app_pk):
+    application = _city_application(request, app_pk)
+    form = DrawForm(request.POST, prefix="draw")
+    if form.is_valid():
+        try:
+            drawn = services.draw_experts(
+                actor=request.user,
+                application=application,
+                count=form.cleaned_data["count"],
+                field=form.cleaned_data["field"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已随机抽取%(n)d名专家：%(names)s。已通知其声明利害关系。")
+                % {"n": len(drawn), "names": "、".join(a.expert.name for a in drawn)},
+            )
+            return _back(application)
+    return _panel_page(request, application, draw_form=form, status=422)
+
+
+@login_required
+@require_POST
+def assign(request, app_pk):
+    application = _city_application(request, app_pk)
+    form = AssignForm(
+        request.POST, prefix="assign", offered=selectors.assignable_experts(application)
+    )
+    if form.is_valid():
+        try:
+            assignment = services.assign_expert(
+                actor=request.user, application=application, expert=form.cleaned_data["expert"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已指派专家%(name)s，已通知其声明利害关系。") % {"name": assignment.expert.name},
+            )
+            return _back(application)
+    return _panel_page(request, application, assign_form=form, status=422)
+
+
+@login_required
+@require_safe
+def pool(request):
+    if not policy.is_city(request.user):
+        raise Http404
+    return render(request, "reviews/experts/pool.html", {"experts": selectors.expert_pool()})

@@ -1,0 +1,352 @@
+"""Public notices and objections: thin views (form → service → redirect).
+
+The public pages (/notices/…) never load an Objection, so they cannot show who objected;
+the manage pages are for city staff only and answer 404 to anyone else.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models.fields.files import FieldFile
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from applications import policy
+from applications.uploads import attachment_response
+from applications.workflow import StaleApplication
+from reviews import notices as services
+from reviews import selectors_notices as selectors
+from reviews.forms_notices import (
+    FindingForm,
+    ObjectionForm,
+    PublishForm,
+    RegisterObjectionForm,
+    VerifyForm,
+)
+from reviews.models import Objection, PublicNotice
+from reviews.workdays import calendar_warning, unknown_years
+
+NOTICES_PER_PAGE = 20
+
+
+# --- Public ------------------------------------------------------------------------------
+
+
+@require_safe
+def notice_list(request):
+    page = Paginator(selectors.public_notices(), NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reviews/notices/list.html", {"page": page})
+
+
+def _detail(request, notice, form=None, status=200):
+    try:
+        services.check_notice_open(notice)
+        closed_message = ""
+    except ValidationError as exc:
+        closed_message = exc.messages[0]
+    applications = selectors.objectionable_applications(notice)
+    if closed_message:
+        form = None  # a late objection is refused: no form to fill in again
+    elif form is None:
+        form = ObjectionForm(applications=applications)
+    return render(
+        request,
+        "reviews/notices/detail.html",
+        {
+            "notice": notice,
+            "closed_message": closed_message,
+            "form": form,
+            "has_targets": form is not None and applications.exists(),
+        },
+        status=status,
+    )
+
+
+@require_safe
+def notice_detail(request, pk):
+    return _detail(request, selectors.public_notice(pk))
+
+
+@require_POST
+def file_objection(request, pk):
+    notice = selectors.public_notice(pk)
+    form = ObjectionForm(
+        request.POST, request.FILES, applications=selectors.objectionable_applications(notice)
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.file_objection(
+                notice=notice,
+                application=data["application"],
+                name=data["name"],
+                unit=data["unit"],
+                phone=data["phone"],
+                email=data["email"],
+                reasons=data["reasons"],
+                evidence=data["evidence"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("notices:thanks", pk=notice.pk)
+    return _detail(request, notice, form=form, status=422)
+
+
+@require_safe
+def objection_thanks(request, pk):
+    # Says nothing about the objection just filed or any other: anyone may open this URL.
+    return render(request, "reviews/notices/thanks.html", {"notice": selectors.public_notice(pk)})
+
+
+# --- City staff --------------------------------------------------------------------------
+
+
+def _city_or_404(request):
+    if not policy.is_city(request.user):
+        raise Http404
+
+
+def _calendar_warning():
+    return calendar_warning(timezone.localdate())
+
+
+def _manage_page(request, publish_form=None, status=200):
+    publishable = selectors.publishable_applications()
+    return render(
+        request,
+        "reviews/notices/manage.html",
+        {
+            "publish_form": publish_form or PublishForm(applications=publishable),
+            "has_publishable": publish_form is not None or publishable.exists(),
+            "notices": selectors.staff_notices(request.user),
+            "pending": selectors.pending_objections(request.user),
+            "calendar_warning": _calendar_warning(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def manage(request):
+    _city_or_404(request)
+    return _manage_page(request)
+
+
+@login_required
+@require_POST
+def publish(request):
+    _city_or_404(request)
+    form = PublishForm(request.POST, applications=selectors.publishable_applications())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = services.publish_notice(
+                actor=request.user,
+                applications=list(data["applications"]),
+                start_date=data["start_date"],
+                business_contact=data["business_contact"],
+                supervision_contact=data["supervision_contact"],
+                title=data["title"],
+            )
+        except (ValidationError, PermissionDenied, StaleApplication) as exc:
+            form.add_error(None, _messages(exc))
+        else:
+            messages.success(
+                request,
+                _("已发布公示 %(number)s，公示期至%(end)s。")
+                % {"number": notice.number, "end": _date(notice.end_date)},
+            )
+            unknown = unknown_years(notice.start_date, notice.end_date)
+            if unknown:
+                messages.warning(
+                    request,
+                    _("%(years)s的法定节假日安排尚未录入，本次公示截止日期暂按周一至周五计算。")
+                    % {"years": "、".join(f"{y}年" for y in unknown)},
+                )
+            return redirect("notices:manage")
+    return _manage_page(request, publish_form=form, status=422)
+
+
+def _date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _messages(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("您无权执行该操作。")
+
+
+def _staff_notice(request, pk):
+    _city_or_404(request)
+    try:
+        return PublicNotice.objects.get(pk=pk)
+    except PublicNotice.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_objection(request, pk):
+    notice = _staff_notice(request, pk)
+    applications = selectors.objectionable_applications(notice)
+    if request.method == "POST":
+        form = RegisterObjectionForm(request.POST, request.FILES, applications=applications)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                objection = services.register_objection(
+                    actor=request.user,
+                    notice=notice,
+                    application=data["application"],
+                    received_on=data["received_on"],
+                    name=data["name"],
+                    unit=data["unit"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    reasons=data["reasons"],
+                    evidence=data["evidence"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("已登记该书面异议。"))
+                return redirect("notices:objection", pk=objection.pk)
+        status = 422
+    else:
+        form = RegisterObjectionForm(applications=applications)
+        status = 200
+    return render(
+        request,
+        "reviews/notices/register.html",
+        {"notice": notice, "form": form, "has_targets": applications.exists()},
+        status=status,
+    )
+
+
+def _objection_page(request, objection, verify_form=None, finding_form=None, status=200):
+    return render(
+        request,
+        "reviews/notices/objection.html",
+        {
+            "objection": objection,
+            "others": selectors.objections_for_application(
+                request.user, objection.application
+            ).exclude(pk=objection.pk),
+            "verify_form": verify_form or VerifyForm(),
+            "finding_form": finding_form or FindingForm(),
+            "can_verify": objection.status == Objection.Status.RECEIVED,
+            "can_record": objection.status == Objection.Status.VERIFYING,
+            "calendar_warning": _calendar_warning(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def objection_detail(request, pk):
+    return _objection_page(request, selectors.objection_for_staff(request.user, pk))
+
+
+@login_required
+@require_POST
+def verify(request, pk):
+    objection = selectors.objection_for_staff(request.user, pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.verify_objection(
+                actor=request.user, objection=objection, note=form.cleaned_data["note"]
+            )
+        except (ValidationError, PermissionDenied, StaleApplication) as exc:
+            form.add_error(None, _messages(exc))
+        else:
+            messages.success(request, _("已受理该异议，申请进入异议核查。"))
+            return redirect("notices:objection", pk=objection.pk)
+    return _objection_page(request, objection, verify_form=form, status=422)
+
+
+@login_required
+@require_POST
+def record_finding(request, pk):
+    objection = selectors.objection_for_staff(request.user, pk)
+    form = FindingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_finding(
+                actor=request.user,
+                objection=objection,
+                outcome=form.cleaned_data["outcome"],
+                finding=form.cleaned_data["finding"],
+            )
+        except (ValidationError, PermissionDenied, StaleApplication) as exc:
+            form.add_error(None, _messages(exc))
+        else:
+            objection.application.refresh_from_db(fields=["state"])
+            messages.success(
+                request,
+                _("已记录核查结论。申请当前状态：%(state)s。")
+                % {"state": objection.application.get_state_display()},
+            )
+            return redirect("notices:objection", pk=objection.pk)
+    return _objection_page(request, objection, finding_form=form, status=422)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What attachment_response expects of an upload."""
+
+    file: FieldFile
+    original_name: str
+    content_type: str
+
+
+@login_required
+@require_safe
+def evidence(request, pk):
+    objection = selectors.objection_for_staff(request.user, pk)
+    if not objection.evidence:
+        raise Http404
+    return attachment_response(
+        _Evidence(
+            file=objection.evidence,
+            original_name=objection.evidence_name,
+            content_type=objection.evidence_type,
+        )
+    )
+
+
+# --- The application page's panel --------------------------------------------------------
+
+
+def panel_context(request, application) -> dict:
+    """The notices panel on the application page. City staff see everything with links
+    to the manage pages; the applicant (and the county) see the notice dates and how the
+    objections went, never who objected. {} for everyone else, or when there is nothing
+    to show."""
+    user = request.user
+    is_city = policy.is_city(user)
+    if not (
+        is_city
+        or policy.is_owner(user, application)
+        or policy.is_county_reviewer_for(user, application)
+    ):
+        return {}
+    notices = selectors.application_notices(application)
+    if not notices:
+        return {}
+    panel = {"notices": notices, "staff": is_city}
+    if is_city:
+        panel["objections"] = list(selectors.objections_for_application(user, application))
+    else:
+        panel["summaries"] = selectors.objection_summaries(application)
+    return {"notices_panel": panel}
