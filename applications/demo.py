@@ -8,7 +8,7 @@ import weasyprint
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from applications import services
+from applications import services, workflow
 from applications.models import AGREEMENT_CLAUSES, Application, Attachment
 from liaoyang_consortia.demo import make_uscc
 from members.models import County, IndustryField
@@ -72,7 +72,7 @@ def _pdf_upload(title: str, filename: str) -> SimpleUploadedFile:
     )
 
 
-def _fill(application, actor, *, units: int, complete: bool):
+def _fill(application, actor, *, units: int, complete: bool, catalogue=MEMBER_UNITS):
     values = {
         "lead_sales_revenue": 52000,
         "lead_rd_spend": 2080,
@@ -86,7 +86,7 @@ def _fill(application, actor, *, units: int, complete: bool):
         values = {k: values[k] for k in ("lead_sales_revenue", "lead_rd_spend", "goals")}
     services.save_fields(actor=actor, application=application, values=values)
     counties = {c.code: c for c in County.objects.exclude(code=None)}
-    for name, uscc17, kind, county_code in MEMBER_UNITS[: units - 1]:
+    for name, uscc17, kind, county_code in catalogue[: units - 1]:
         county = counties.get(county_code)
         services.add_member(
             actor=actor,
@@ -166,3 +166,129 @@ def seed_applications(users) -> list[Application]:
         _fill(submitted, b, units=9, complete=True)
         services.submit(actor=b, application_id=submitted.pk)
     return [ready, draft, submitted]
+
+
+# Units for the applications taken along the approval chain: a university and an institute
+# that employ none of the demo experts, so the experts need not recuse.
+CHAIN_UNITS = [
+    ("辽宁石化工程大学（演示）", "12210000MB2468135", "university", None),
+    ("辽阳市新材料研究所（演示）", "12211000MB1357924", "institute", "211002"),
+    *MEMBER_UNITS[2:8],
+]
+
+# (name core, industry field, lead key, how far along the chain it goes)
+CHAIN = [
+    ("智能制造装备", "先进装备制造及汽车零部件", "applicant_a", "returned"),
+    ("医药中间体", "医药健康", "applicant_b", "rejected"),
+    ("绿色低碳技术", "双碳", "applicant_a", "withdrawn"),
+    ("高性能铝材", "铝合金精深加工", "applicant_b", "city_intake"),
+    ("增材制造", "增材制造", "applicant_a", "expert_review"),
+    ("芳烃下游新材料", "新材料", "applicant_a", "review_passed"),
+    ("精细化学品", "芳烃及精细化工", "applicant_a", "notice"),
+    ("汽车轻量化部件", "先进装备制造及汽车零部件", "applicant_b", "notice"),
+    ("铝基复合材料", "铝合金精深加工", "applicant_b", "notice"),
+    ("生物医药", "医药健康", "applicant_a", "notice"),
+]
+COUNTY_OF = {"applicant_a": "county_baita", "applicant_b": "county_dengta"}
+
+
+def _through_expert_review(application, users, *, score_all: bool):
+    from reviews import experts
+    from reviews.models import Criterion, ExpertProfile
+
+    city = users["city_staff"]
+    profiles = ExpertProfile.objects.filter(user__username__in=["expert1", "expert2", "expert3"])
+    for profile in profiles:
+        experts.assign_expert(actor=city, application=application, expert=profile)
+    workflow.perform(actor=city, application_id=application.pk, transition="start_expert_review")
+    for assignment in application.expert_assignments.select_related("expert__user"):
+        user = assignment.expert.user
+        experts.declare(actor=user, assignment=assignment, conflict=False)
+        if not score_all and user.username != "expert1":
+            continue
+        criteria = Criterion.objects.filter(sheet_id=assignment.sheet_id)
+        experts.submit_scores(
+            actor=user,
+            assignment=assignment,
+            points={c.pk: c.max_points * 8 // 10 for c in criteria},
+            recommend=True,
+            opinion="组建条件具备，建设方案可行，同意推荐。",
+        )
+    if score_all:
+        workflow.perform(
+            actor=city,
+            application_id=application.pk,
+            transition="pass_review",
+            comment="专家组多数推荐，评审通过。",
+        )
+
+
+@transaction.atomic
+def seed_chain(users) -> list[Application]:
+    """Applications in every state of the approval chain, one running notice with an
+    objection under verification, one ended notice, one named consortium."""
+    from reviews.demo_decisions import seed_decisions
+    from reviews.demo_experts import seed_experts
+    from reviews.demo_notices import seed_notices
+    from reviews.models import Objection
+    from reviews.notices import verify_objection
+
+    seed_experts(users)
+    city = users["city_staff"]
+    made, to_notice = [], []
+    for name_core, field_name, lead_user, stop in CHAIN:
+        actor = users[lead_user]
+        application, new = _application(actor, name_core, field_name)
+        made.append(application)
+        if not new:
+            continue
+        _fill(application, actor, units=8, complete=True, catalogue=CHAIN_UNITS)
+        if stop == "withdrawn":
+            services.submit(actor=actor, application_id=application.pk)
+            workflow.perform(
+                actor=actor,
+                application_id=application.pk,
+                transition="withdraw",
+                comment="拟调整成员单位后重新申报。",
+            )
+            continue
+        services.submit(actor=actor, application_id=application.pk)
+        county = users[COUNTY_OF[lead_user]]
+        if stop == "returned":
+            workflow.perform(
+                actor=county,
+                application_id=application.pk,
+                transition="county_return",
+                comment="请补充牵头单位省级平台认定文件，并核实成员单位签章。",
+            )
+            continue
+        if stop == "rejected":
+            workflow.perform(
+                actor=county,
+                application_id=application.pk,
+                transition="county_decline",
+                comment="牵头单位上年度研发投入不足，且未说明理由。",
+            )
+            continue
+        workflow.perform(
+            actor=county,
+            application_id=application.pk,
+            transition="county_recommend",
+            comment="材料齐全，同意推荐。",
+        )
+        if stop == "city_intake":
+            continue
+        _through_expert_review(application, users, score_all=stop != "expert_review")
+        if stop == "notice":
+            to_notice.append(application)
+    if to_notice:
+        seed_notices(city_staff=city, applications=to_notice)
+        objection = Objection.objects.filter(status=Objection.Status.RECEIVED).first()
+        if objection:
+            verify_objection(actor=city, objection=objection, note="已受理，正在核查。")
+        ended = [
+            a for a in to_notice if Application.objects.get(pk=a.pk).state == "party_group_review"
+        ]
+        if ended:
+            seed_decisions(application=ended[0], actor=city)
+    return made

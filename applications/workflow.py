@@ -233,11 +233,6 @@ def _notify(step, transition, application, previous_state, comment):
     audiences = set(step.notify)
     if transition == "withdraw" and previous_state != State.COUNTY_REVIEW:
         audiences.discard("county")
-    recipients = [
-        u for audience in sorted(audiences) for u in recipients_for(audience, application)
-    ]
-    if not recipients:
-        return
     subject = _("【%(name)s】%(step)s") % {"name": application.display_name, "step": step.label}
     body = _("%(name)s（牵头单位：%(lead)s）当前状态：%(state)s。") % {
         "name": application.display_name,
@@ -246,13 +241,17 @@ def _notify(step, transition, application, previous_state, comment):
     }
     if comment and step.visibility != "internal":
         body += "\n" + _("意见：%(comment)s") % {"comment": comment}
-    notify(
-        recipients=recipients,
-        event=transition,
-        subject=subject,
-        body=body,
-        url=reverse("applications:detail", args=[application.pk]),
-    )
+    for audience in sorted(audiences):
+        recipients = recipients_for(audience, application)
+        if not recipients:
+            continue
+        # Experts open the file from their task list, once they have declared no conflict.
+        url = (
+            reverse("experts:tasks")
+            if audience == "experts"
+            else reverse("applications:detail", args=[application.pk])
+        )
+        notify(recipients=recipients, event=transition, subject=subject, body=body, url=url)
 
 
 def recipients_for(audience: str, application):

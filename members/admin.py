@@ -150,3 +150,5 @@ class UserAdmin(BaseUserAdmin):
 admin.site.site_header = _("辽阳市创新联合体管理平台 · 系统管理")
 admin.site.site_title = _("辽阳市创新联合体管理平台")
 admin.site.index_title = _("系统管理")
+# The index warns when the statutory calendar of this or next year is not entered.
+admin.site.index_template = "admin/portal_index.html"

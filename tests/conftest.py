@@ -1,7 +1,11 @@
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
 
 from members.roles import Role
 from tests.factories import make_user
@@ -24,6 +28,25 @@ def pytest_configure(config):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for a suite that makes many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Put back what migrating gives every database, for transactional tests (browser,
+    worker, threads): the test before may have flushed it. (serialized_rollback does not
+    survive Playwright's event loop, which hands the test another connection object.)"""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        marker = request.node.get_closest_marker("django_db")
+        if not (marker and marker.kwargs.get("transaction")):
+            return
+    request.getfixturevalue("transactional_db")
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    for module, function in (
+        ("members.migrations.0002_reference_data", "forwards"),
+        ("members.migrations.0004_default_policy_version", "forwards"),
+        ("reviews.migrations.0002_default_score_sheet", "create_sheet"),
+    ):
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from applications.demo import seed_applications
+from applications.demo import seed_applications, seed_chain
 from liaoyang_consortia import demo
 from members.roles import Role
 
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         usernames = demo.seed_users(password=password)
         users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
         seed_applications(users)
+        seed_chain(users)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
         for username in usernames:
             display, role, *_ = demo.USERS[username]
