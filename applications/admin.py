@@ -155,3 +155,7 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["organization__name", "organization__uscc", "application__name_core"]
     list_select_related = ["organization", "application"]
     autocomplete_fields = ["organization", "application"]
+
+
+# The after-naming filings register their own models.
+from applications import admin_consortia  # noqa: E402, F401

@@ -2,11 +2,12 @@
 demo shows only states a real user could reach. Idempotent: an application is found by
 its lead and name and left alone once it exists."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import weasyprint
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from applications import services, workflow
 from applications.models import AGREEMENT_CLAUSES, Application, Attachment
@@ -188,6 +189,7 @@ CHAIN = [
     ("汽车轻量化部件", "先进装备制造及汽车零部件", "applicant_b", "notice"),
     ("铝基复合材料", "铝合金精深加工", "applicant_b", "notice"),
     ("生物医药", "医药健康", "applicant_a", "notice"),
+    ("先进催化材料", "新材料", "applicant_a", "approved"),
 ]
 COUNTY_OF = {"applicant_a": "county_baita", "applicant_b": "county_dengta"}
 
@@ -223,6 +225,24 @@ def _through_expert_review(application, users, *, score_all: bool):
         )
 
 
+def _approve(application, users):
+    """Its own notice, ended five weeks ago, then the Party group names it."""
+    from reviews import notices
+    from reviews.demo_decisions import seed_decisions
+
+    city = users["city_staff"]
+    today = timezone.localdate()
+    notices.publish_notice(
+        actor=city,
+        applications=[application],
+        start_date=today - timedelta(days=35),
+        business_contact="辽阳市科学技术局成果转化与区域创新科 王科长，0419-2126000",
+        supervision_contact="辽阳市科学技术局机关纪委，0419-2126001",
+    )
+    notices.close_ended_notices(today=today)
+    seed_decisions(application=application, actor=city, meeting_date=today - timedelta(days=20))
+
+
 @transaction.atomic
 def seed_chain(users) -> list[Application]:
     """Applications in every state of the approval chain, one running notice with an
@@ -235,7 +255,7 @@ def seed_chain(users) -> list[Application]:
 
     seed_experts(users)
     city = users["city_staff"]
-    made, to_notice = [], []
+    made, to_notice, to_approve = [], [], []
     for name_core, field_name, lead_user, stop in CHAIN:
         actor = users[lead_user]
         application, new = _application(actor, name_core, field_name)
@@ -281,6 +301,8 @@ def seed_chain(users) -> list[Application]:
         _through_expert_review(application, users, score_all=stop != "expert_review")
         if stop == "notice":
             to_notice.append(application)
+        if stop == "approved":
+            to_approve.append(application)
     if to_notice:
         seed_notices(city_staff=city, applications=to_notice)
         objection = Objection.objects.filter(status=Objection.Status.RECEIVED).first()
@@ -291,4 +313,7 @@ def seed_chain(users) -> list[Application]:
         ]
         if ended:
             seed_decisions(application=ended[0], actor=city)
+    # After the notices above: seed_notices makes its notices only where none exist yet.
+    for application in to_approve:
+        _approve(application, users)
     return made

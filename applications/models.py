@@ -514,6 +514,11 @@ class Consortium(ConcurrentTransitionMixin, models.Model):
         related_name="consortia",
     )
     status = FSMField(_("状态"), default=Status.ACTIVE, choices=Status.choices, protected=True)
+    # Why and by which decision the consortium stopped being active (article 24 or a
+    # dissolution); empty while it is active.
+    status_reason = models.TextField(_("状态变更事由"), blank=True)
+    status_decision_number = models.CharField(_("状态变更决定文号"), max_length=100, blank=True)
+    status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("创新联合体")
@@ -522,6 +527,24 @@ class Consortium(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    # Transitions change fields only; applications.consortia locks the row, checks who acts
+    # and the rules (a running project, the lead ban), saves, and notifies.
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=Status.ACTIVE, target=Status.DISQUALIFIED)
+    def disqualify(self, *, reason, decision_number, decided_on, by=None, description=None):
+        self.status_reason = reason
+        self.status_decision_number = decision_number
+        self.status_changed_on = decided_on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=status, source=Status.ACTIVE, target=Status.DISSOLVED)
+    def dissolve(self, *, reason, decision_number, decided_on, by=None, description=None):
+        self.status_reason = reason
+        self.status_decision_number = decision_number
+        self.status_changed_on = decided_on
 
 
 class DeadlineReminder(models.Model):
@@ -546,3 +569,297 @@ class DeadlineReminder(models.Model):
 
     def __str__(self):
         return f"{self.application_id} {self.state}"
+
+
+# --- After naming: projects, member changes, lead changes, the roster (articles 23-24) ---
+
+
+class ConsortiumProject(models.Model):
+    """An S&T project the consortium undertakes. Entered by the lead unit, confirmed by city
+    staff; only a confirmed project counts for the rules (no dissolution, and no lead change
+    without approval, while a city-level or higher project runs)."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("市级")
+        PROVINCE = "province", _("省级")
+        NATIONAL = "national", _("国家级")
+
+    consortium = models.ForeignKey(
+        Consortium, verbose_name=_("创新联合体"), on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+    level = models.CharField(_("项目级别"), max_length=20, choices=Level.choices)
+    number = models.CharField(_("项目编号"), max_length=100)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("承担科技项目")
+        verbose_name_plural = _("承担科技项目")
+        ordering = ["-start_date", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+def member_change_agreement_path(instance, filename):
+    # A random name: the original never reaches the file system (it is kept in a field).
+    return f"member_changes/{uuid.uuid4().hex}"
+
+
+class MemberChange(models.Model):
+    """A member addition or removal (article 23): a supplementary agreement every current
+    member consents to, filed with the bureau. The roster changes only when city staff
+    acknowledge the filing (备案)."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("新增成员单位")
+        REMOVE = "remove", _("成员单位退出")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        FILED = "filed", _("已报备，待备案")
+        ACKNOWLEDGED = "acknowledged", _("已备案")
+        RETURNED = "returned", _("已退回")
+
+    consortium = models.ForeignKey(
+        Consortium,
+        verbose_name=_("创新联合体"),
+        on_delete=models.CASCADE,
+        related_name="member_changes",
+    )
+    kind = models.CharField(_("变更类型"), max_length=10, choices=Kind.choices)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("变更单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("变更理由"))
+    agreement = models.FileField(
+        _("补充协议扫描件"), upload_to=member_change_agreement_path, blank=True, max_length=200
+    )
+    agreement_name = models.CharField(_("补充协议原文件名"), max_length=255, blank=True)
+    agreement_type = models.CharField(_("补充协议文件类型"), max_length=100, blank=True)
+    agreement_sha256 = models.CharField(_("补充协议SHA-256"), max_length=64, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    filed_at = models.DateTimeField(_("报备时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("备案人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("成员变更")
+        verbose_name_plural = _("成员变更")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.consortium} · {self.get_kind_display()} · {self.organization}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still the lead unit's to complete (consents, the scan) and file."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class MemberChangeConsent(models.Model):
+    """A current member's consent to the supplementary agreement, as the lead unit records
+    it from the signed agreement: who signed for the unit and when."""
+
+    change = models.ForeignKey(
+        MemberChange, verbose_name=_("成员变更"), on_delete=models.CASCADE, related_name="consents"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    consented_by = models.CharField(_("签字人"), max_length=50)
+    consented_on = models.DateField(_("同意日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("成员单位同意记录")
+        verbose_name_plural = _("成员单位同意记录")
+        ordering = ["change", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["change", "organization"], name="consent_once")
+        ]
+
+    def __str__(self):
+        return f"{self.organization} · {self.consented_by}"
+
+
+class LeadChange(models.Model):
+    """A change of lead unit (article 23), filed by the lead with its reason. While a
+    city-level or higher project runs it needs city staff's approval; otherwise it is filed
+    for the record and city staff acknowledge it."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", _("已报送")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("不予批准")
+        ACKNOWLEDGED = "acknowledged", _("已备案")
+
+    consortium = models.ForeignKey(
+        Consortium,
+        verbose_name=_("创新联合体"),
+        on_delete=models.CASCADE,
+        related_name="lead_changes",
+    )
+    old_lead = models.ForeignKey(
+        Organization, verbose_name=_("原牵头单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    new_lead = models.ForeignKey(
+        Organization, verbose_name=_("新牵头单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("变更理由"))
+    # Decided when filed: a confirmed city-level or higher project was running then.
+    needs_approval = models.BooleanField(_("须审批"), default=False)
+    running_project = models.ForeignKey(
+        ConsortiumProject,
+        verbose_name=_("在研项目"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.FILED
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("报送时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decision_note = models.TextField(_("办理意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("牵头单位变更")
+        verbose_name_plural = _("牵头单位变更")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            # One pending lead change at a time.
+            models.UniqueConstraint(
+                fields=["consortium"],
+                condition=models.Q(status="filed"),
+                name="lead_change_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.consortium} · {self.old_lead} → {self.new_lead}"
+
+
+class ConsortiumMember(models.Model):
+    """One unit's period in one role on a named consortium's roster. Nothing is deleted:
+    a unit that leaves gets left_on; a lead change closes both units' rows and opens new ones
+    in their new roles (via_lead_change), so the history reads as periods per role. The
+    current roster is the rows with no left_on. Started from the application's memberships
+    on first use (applications.consortia.roster)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头单位")
+        MEMBER = "member", _("成员单位")
+
+    consortium = models.ForeignKey(
+        Consortium, verbose_name=_("创新联合体"), on_delete=models.CASCADE, related_name="roster"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="consortium_rows",
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
+    joined_on = models.DateField(_("起始日期"))
+    left_on = models.DateField(_("截止日期"), null=True, blank=True)
+    via_change = models.ForeignKey(
+        MemberChange,
+        verbose_name=_("依据成员变更"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    via_lead_change = models.ForeignKey(
+        LeadChange,
+        verbose_name=_("依据牵头单位变更"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("联合体成员名册")
+        verbose_name_plural = _("联合体成员名册")
+        ordering = ["consortium", "left_on", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consortium", "organization"],
+                condition=models.Q(left_on__isnull=True),
+                name="roster_unit_once",
+            ),
+            models.UniqueConstraint(
+                fields=["consortium"],
+                condition=models.Q(left_on__isnull=True, role="lead"),
+                name="roster_one_lead",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None

@@ -64,6 +64,7 @@ def remind_overdue(*, today) -> list[Application]:
 
 def run_daily_jobs(today=None) -> list[str]:
     """Run everything of the day; returns what was done, one line per job, in Chinese."""
+    from reporting.cycle import describe, run_reporting_cycle
     from reviews.notices import close_ended_notices
 
     today = today or timezone.localdate()
@@ -72,6 +73,7 @@ def run_daily_jobs(today=None) -> list[str]:
     report.append(_("公示期满转党组会议审议：%(n)d件") % {"n": len(closed)})
     reminded = remind_overdue(today=today)
     report.append(_("超时督办：%(n)d件") % {"n": len(reminded)})
+    report.extend(describe(run_reporting_cycle(today=today)))
     sent = notifications.sweep()
     report.append(_("补发通知邮件：%(n)d封") % {"n": sent})
     for line in report:

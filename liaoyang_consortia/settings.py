@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_fsm_log",
+    "django_celery_beat",
     "liaoyang_consortia",
     "members",
     "applications",
@@ -176,6 +177,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 # Publishing must fail fast when Redis is down: the outbox row waits for the sweep.
 CELERY_TASK_PUBLISH_RETRY = False
+# Beat keeps its schedule in the database (django-celery-beat), so admins can see and pause
+# it; the entries below are written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Days of March on which leads who have not submitted their annual report are reminded.
+REPORT_REMINDER_DAYS = env.list("REPORT_REMINDER_DAYS", cast=int, default=[1, 15, 25])
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "liaoyang_consortia.tasks.sweep_outbox", "schedule": 300.0},
     "daily-jobs": {

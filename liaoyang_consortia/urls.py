@@ -29,9 +29,12 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("applications/", include("applications.urls")),
+    path("my-consortia/", include("applications.urls_consortia")),
     path("unit/", include("members.urls")),
+    path("reports/", include("reporting.urls")),
     path("reviews/experts/", include("reviews.urls_experts")),
     path("notices/", include("reviews.urls_notices")),
     path("", include("reviews.urls_decisions")),
+    path("statistics/", include("reporting.urls_stats")),
     path("admin/", admin.site.urls),
 ]

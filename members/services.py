@@ -42,6 +42,10 @@ CITY_STAFF_PERMISSIONS = [
     "reviews.add_expertprofile",
     "reviews.change_expertprofile",
     "reviews.view_calendarday",
+    "applications.view_consortiumproject",
+    "applications.view_memberchange",
+    "applications.view_leadchange",
+    "applications.view_consortiummember",
 ]
 
 

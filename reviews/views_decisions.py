@@ -59,9 +59,10 @@ def consortium(request, pk):
 def _may_read_decision(user, consortium) -> bool:
     """The decision PDF is for the bureau and the lead unit (it is sent to them), not the
     public page."""
-    return user.is_authenticated and (
-        policy.is_city(user) or policy.is_owner(user, consortium.application)
-    )
+    from applications.consortia import is_lead_user
+
+    # The current lead's users: after a lead change, the new lead reads it, the old does not.
+    return user.is_authenticated and (policy.is_city(user) or is_lead_user(user, consortium))
 
 
 @login_required

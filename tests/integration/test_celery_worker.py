@@ -37,12 +37,27 @@ def test_it_delivers_a_transitions_notification_by_email(celery_worker_process, 
     assert "alice@example.invalid" in mails and "退回修改" in mails
 
 
-def test_it_runs_the_daily_beat_task_on_the_worker(celery_worker_process, alice):
-    result = run_daily_jobs.delay()
-    assert result.id
-    assert wait_for(
-        lambda: (
-            "run_daily_jobs" in celery_worker_process["log"].read_text()
-            and "succeeded" in celery_worker_process["log"].read_text()
-        )
+def test_it_runs_the_daily_beat_task_on_the_worker(celery_worker_process, alice, bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from applications.models import Application, DeadlineReminder
+
+    bob.email = "bob@example.invalid"
+    bob.save()
+    application = make_complete_application(lead=alice.profile.organization, creator=alice)
+    services.submit(actor=alice, application_id=application.pk)
+    # Far over the county's 10 working days: the daily job must remind bob.
+    Application.objects.filter(pk=application.pk).update(
+        state_since=timezone.now() - timedelta(days=40)
     )
+    assert run_daily_jobs.delay().id
+    assert wait_for(lambda: DeadlineReminder.objects.filter(application=application).exists())
+    note = Notification.objects.get(recipient=bob, event="overdue")
+
+    def sent():
+        note.refresh_from_db()
+        return note.email_status == "sent"
+
+    assert wait_for(sent), celery_worker_process["log"].read_text()[-2000:]

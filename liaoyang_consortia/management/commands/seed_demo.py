@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from applications.demo import seed_applications, seed_chain
+from applications.demo_consortia import seed_consortia
 from liaoyang_consortia import demo
 from members.roles import Role
+from reporting.demo import seed_reports
 
 
 class Command(BaseCommand):
@@ -16,6 +18,8 @@ class Command(BaseCommand):
         users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
         seed_applications(users)
         seed_chain(users)
+        seed_consortia(users)
+        seed_reports(users)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
         for username in usernames:
             display, role, *_ = demo.USERS[username]

@@ -1,0 +1,533 @@
+"""Statistics for city staff (issue 5 §6): the tables of the statistics page and of its
+Excel export.
+
+Each table is a fixed number of aggregate queries (values().annotate(Count)) whatever the
+number of rows behind it (DESIGN.md §11); the pipeline is the one exception, see
+`pipeline_table`. The pure helpers (`pipeline_from_logs`, `mean_median`, `days`) take no
+ORM and are tested without a database.
+
+What the tables count:
+- Applications: only those that have been submitted (submitted_at set). A draft that was
+  never submitted is the applicant's own work, which city staff do not see either
+  (applications.policy.visible_q), so it is excluded, not counted under 未提交.
+  Their year is the year of submitted_at (the latest submission), in the portal's time zone.
+- Consortia: by status; the year filter takes those named in that year.
+- Annual reports: by report year (the year reported on, filed the following March).
+"""
+
+import io
+import statistics
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.models import Application, Consortium, State
+from members.models import County, IndustryField
+from reporting.charts import Series, bar_chart
+
+# The states an application waits in between submission and naming, in the order of
+# DESIGN.md §4 (returned: the applicant revises; the rest: the reviewers act).
+PIPELINE_STATES = [
+    State.COUNTY_REVIEW,
+    State.RETURNED,
+    State.CITY_INTAKE,
+    State.EXPERT_REVIEW,
+    State.REVIEW_PASSED,
+    State.PUBLIC_NOTICE,
+    State.OBJECTION_REVIEW,
+    State.PARTY_GROUP_REVIEW,
+]
+
+
+@dataclass
+class Table:
+    """One statistics table: the page shows it beside its chart, the export writes it as a
+    sheet. Cells are str (labels), int (counts), float (days, one decimal) or None."""
+
+    key: str
+    title: str
+    sheet: str
+    headers: list[str]
+    rows: list[list]
+    footer: list[list] = field(default_factory=list)
+    # Which columns the chart draws (one bar series each) and the unit of their values.
+    chart_columns: list[int] = field(default_factory=lambda: [1])
+    chart_unit: str = ""
+    # The chart's labels when the first column is not text (years).
+    chart_labels: list[str] | None = None
+    note: str = ""
+
+    def chart(self):
+        labels = self.chart_labels or [str(row[0]) for row in self.rows]
+        series = [
+            Series(self.headers[c], [row[c] for row in self.rows], self.chart_unit)
+            for c in self.chart_columns
+        ]
+        return bar_chart(chart_id=self.key, title=self.title, labels=labels, series=series)
+
+    def display_rows(self):
+        return [[_display(cell) for cell in row] for row in self.rows]
+
+    def display_footer(self):
+        return [[_display(cell) for cell in row] for row in self.footer]
+
+
+def _display(cell) -> dict:
+    if cell is None:
+        return {"text": "—", "number": True}
+    if isinstance(cell, float):
+        return {"text": f"{cell:.1f}", "number": True}
+    return {"text": str(cell), "number": isinstance(cell, int)}
+
+
+# --- Pure helpers ----------------------------------------------------------------------
+
+
+def days(delta: timedelta) -> float:
+    return delta.total_seconds() / 86400
+
+
+def mean_median(values: list[float]) -> tuple[float | None, float | None]:
+    """Mean and median rounded to one decimal, or (None, None) for no values."""
+    if not values:
+        return None, None
+    return round(statistics.fmean(values), 1), round(statistics.median(values), 1)
+
+
+@dataclass
+class Pipeline:
+    # state → the applications that entered it
+    entered: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    # state → the length in days of each finished stay in it (entered, then left)
+    stays: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # days from the first submission to the approval, one per approved application
+    totals: list[float] = field(default_factory=list)
+
+
+def pipeline_from_logs(rows: Iterable[tuple[int, str | None, str, datetime]]) -> Pipeline:
+    """The time spent in each state, from the transition log.
+
+    rows: (object_id, source_state, state, timestamp), ordered by object and time. A stay
+    runs from the log row that entered a state to the row that left it; a stay still going
+    on is not a duration yet, and one whose entry is missing from the log (its source is not
+    the state the log last entered) is skipped rather than guessed. Time as a draft is not
+    counted: the pipeline starts at the first submission.
+    """
+    result = Pipeline()
+    current = object()
+    state = since = first_submitted = None
+    for object_id, source, target, at in rows:
+        if object_id != current:
+            current, state, since, first_submitted = object_id, None, None, None
+        if since is not None and state == source:
+            result.stays[state].append(days(at - since))
+        if target == State.COUNTY_REVIEW and first_submitted is None:
+            first_submitted = at
+        if target == State.APPROVED and first_submitted is not None:
+            result.totals.append(days(at - first_submitted))
+        result.entered[target].add(object_id)
+        state, since = target, at
+    return result
+
+
+# --- Selectors -------------------------------------------------------------------------
+
+
+def parse_year(value) -> int | None:
+    """A year from the query string, or None: a bad filter is ignored, not an error."""
+    try:
+        year = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return year if 2000 <= year <= 2100 else None
+
+
+def submitted_applications(year: int | None = None):
+    qs = Application.objects.filter(submitted_at__isnull=False)
+    if year:
+        qs = qs.filter(submitted_at__year=year)
+    return qs.order_by()
+
+
+def available_years(today: date | None = None) -> list[int]:
+    """The years the filter offers: those with submissions, and this year and the last
+    (annual reports are filed for the year before). One query."""
+    today = today or timezone.localdate()
+    years = set(
+        submitted_applications()
+        .annotate(y=ExtractYear("submitted_at"))
+        .values_list("y", flat=True)
+        .distinct()
+    )
+    years |= {today.year, today.year - 1}
+    return sorted((y for y in years if y), reverse=True)
+
+
+def _applications_note(year):
+    note = _("仅统计已提交的申请（从未提交的草稿不计入）。")
+    if year:
+        note += _("年度按最近一次提交时间计。")
+    return note
+
+
+def states_table(year: int | None = None) -> Table:
+    counts = dict(
+        submitted_applications(year)
+        .values("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    # No draft row: a submitted application never goes back to draft (returned is its own
+    # state).
+    rows = [
+        [str(label), counts.get(value, 0)] for value, label in State.choices if value != State.DRAFT
+    ]
+    return Table(
+        key="states",
+        title=_("申请按状态统计"),
+        sheet=_("按状态"),
+        headers=[_("状态"), _("申请数（件）")],
+        rows=rows,
+        footer=[[_("合计"), sum(counts.values())]],
+        chart_unit=_("件"),
+        note=_applications_note(year),
+    )
+
+
+def counties_table(year: int | None = None) -> Table:
+    """By the county of the lead unit; a lead outside Liaoyang counts under 辽阳市外."""
+    counts = dict(
+        submitted_applications(year)
+        .values("lead__county_id")
+        .annotate(n=Count("id"))
+        .values_list("lead__county_id", "n")
+    )
+    rows = [
+        [county.name, counts.get(county.pk, 0)]
+        for county in County.objects.all()
+        if county.is_active or county.pk in counts
+    ]
+    rows.append([_("辽阳市外"), counts.get(None, 0)])
+    return Table(
+        key="counties",
+        title=_("申请按县（市、区）统计"),
+        sheet=_("按县区"),
+        headers=[_("牵头单位所在地"), _("申请数（件）")],
+        rows=rows,
+        footer=[[_("合计"), sum(counts.values())]],
+        chart_unit=_("件"),
+        note=_applications_note(year),
+    )
+
+
+def fields_table(year: int | None = None) -> Table:
+    counts = dict(
+        submitted_applications(year)
+        .values("industry_field_id")
+        .annotate(n=Count("id"))
+        .values_list("industry_field_id", "n")
+    )
+    rows = [
+        [f.name, counts.get(f.pk, 0)]
+        for f in IndustryField.objects.all()
+        if (f.is_active and f.in_scope) or f.pk in counts
+    ]
+    if counts.get(None):
+        rows.append([_("未填写"), counts[None]])
+    return Table(
+        key="fields",
+        title=_("申请按产业领域统计"),
+        sheet=_("按产业领域"),
+        headers=[_("产业领域"), _("申请数（件）")],
+        rows=rows,
+        footer=[[_("合计"), sum(counts.values())]],
+        chart_unit=_("件"),
+        note=_applications_note(year),
+    )
+
+
+def years_table(year: int | None = None) -> Table:
+    finished = [State.APPROVED, State.REJECTED, State.WITHDRAWN]
+    data = (
+        submitted_applications(year)
+        .annotate(y=ExtractYear("submitted_at"))
+        .values("y")
+        .annotate(
+            n=Count("id"),
+            approved=Count("id", filter=Q(state=State.APPROVED)),
+            rejected=Count("id", filter=Q(state=State.REJECTED)),
+            withdrawn=Count("id", filter=Q(state=State.WITHDRAWN)),
+            open=Count("id", filter=~Q(state__in=finished)),
+        )
+        .order_by("y")
+    )
+    columns = ("n", "approved", "rejected", "withdrawn", "open")
+    rows = [[d["y"], *(d[c] for c in columns)] for d in data]
+    footer = [[_("合计"), *(sum(row[i] for row in rows) for i in range(1, 6))]] if rows else []
+    return Table(
+        key="years",
+        title=_("申请按提交年度统计"),
+        sheet=_("按年度"),
+        headers=[
+            _("提交年度"),
+            _("申请数（件）"),
+            _("已认定（件）"),
+            _("未通过（件）"),
+            _("已撤回（件）"),
+            _("办理中（件）"),
+        ],
+        rows=rows,
+        footer=footer,
+        chart_columns=[1, 2],
+        chart_unit=_("件"),
+        chart_labels=[_("%(year)s年") % {"year": row[0]} for row in rows],
+        note=_("仅统计已提交的申请；年度按最近一次提交时间计。"),
+    )
+
+
+def pipeline_table(year: int | None = None) -> Table:
+    """From submission to naming: how many applications entered each state, and how long
+    they stayed, from the django-fsm-log transition log.
+
+    One query loads the log rows of the submitted applications and Python computes the
+    durations (medians do not aggregate in SQL portably). It is bounded: about ten short
+    rows per application (a few MB for the 10,000 applications of DESIGN.md §11), streamed
+    with iterator() and folded application by application, so only the durations are kept.
+    """
+    from django_fsm_log.models import StateLog
+
+    logs = (
+        StateLog.objects.filter(
+            content_type__app_label="applications",
+            content_type__model="application",
+            object_id__in=submitted_applications(year).values("pk"),
+        )
+        .order_by("object_id", "timestamp", "pk")
+        .values_list("object_id", "source_state", "state", "timestamp")
+    )
+    result = pipeline_from_logs(logs.iterator(chunk_size=2000))
+    rows = []
+    for state in PIPELINE_STATES:
+        mean, median = mean_median(result.stays.get(state, []))
+        rows.append(
+            [
+                str(state.label),
+                len(result.entered.get(state, ())),
+                len(result.stays.get(state, [])),
+                mean,
+                median,
+            ]
+        )
+    rows.append(
+        [str(State.APPROVED.label), len(result.entered.get(State.APPROVED, ())), 0, None, None]
+    )
+    mean, median = mean_median(result.totals)
+    return Table(
+        key="pipeline",
+        title=_("从提交到认定的办理环节"),
+        sheet=_("办理环节"),
+        headers=[
+            _("环节"),
+            _("经过的申请（件）"),
+            _("已结束的停留（次）"),
+            _("平均停留（天）"),
+            _("停留中位数（天）"),
+        ],
+        rows=rows,
+        footer=[[_("从首次提交到认定（合计）"), len(result.totals), None, mean, median]],
+        chart_columns=[3, 4],
+        chart_unit=_("天"),
+        note=_(
+            "停留时间为进入该环节至离开该环节的时间（按状态变更记录计，尚未离开的不计）；"
+            "退回修改后再次提交的，各次停留分别计入。"
+        ),
+    )
+
+
+def consortia_table(year: int | None = None) -> Table:
+    qs = Consortium.objects.order_by()
+    if year:
+        qs = qs.filter(named_on__year=year)
+    counts = dict(qs.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    rows = [[str(label), counts.get(value, 0)] for value, label in Consortium.Status.choices]
+    return Table(
+        key="consortia",
+        title=_("创新联合体按状态统计"),
+        sheet=_("联合体状态"),
+        headers=[_("状态"), _("联合体数（个）")],
+        rows=rows,
+        footer=[[_("合计"), sum(counts.values())]],
+        chart_unit=_("个"),
+        note=_("按年度筛选时，统计当年认定的联合体。"),
+    )
+
+
+def reports_table(year: int | None = None) -> Table:
+    # Imported here: the annual reports arrive with their own part of issue 5, and the rest
+    # of the statistics must not depend on the order in which the parts land.
+    from reporting.models import AnnualReport, ReportStatus
+
+    qs = AnnualReport.objects.order_by()
+    if year:
+        qs = qs.filter(year=year)
+    in_hand = [ReportStatus.SUBMITTED, ReportStatus.ACCEPTED]
+    data = (
+        qs.values("year")
+        .annotate(
+            due=Count("id"),
+            submitted=Count("id", filter=Q(status__in=in_hand)),
+            accepted=Count("id", filter=Q(status=ReportStatus.ACCEPTED)),
+            returned=Count("id", filter=Q(status=ReportStatus.RETURNED)),
+            unsubmitted=Count(
+                "id", filter=Q(status__in=[ReportStatus.PENDING, ReportStatus.DRAFT])
+            ),
+            overdue=Count("id", filter=Q(is_overdue=True)),
+            late=Count("id", filter=Q(overdue_since__isnull=False, status__in=in_hand)),
+        )
+        .order_by("year")
+    )
+    columns = ("due", "submitted", "accepted", "returned", "unsubmitted", "overdue", "late")
+    rows = [[d["year"], *(d[c] for c in columns)] for d in data]
+    footer = (
+        [[_("合计"), *(sum(row[i] for row in rows) for i in range(1, len(columns) + 1))]]
+        if len(rows) > 1
+        else []
+    )
+    return Table(
+        key="reports",
+        title=_("年度报告报送情况"),
+        sheet=_("年度报告"),
+        headers=[
+            _("报告年度"),
+            _("应报（份）"),
+            _("已报送（份）"),
+            _("其中已通过（份）"),
+            _("已退回修改（份）"),
+            _("未报送（份）"),
+            _("逾期未报（份）"),
+            _("逾期后报送（份）"),
+        ],
+        rows=rows,
+        footer=footer,
+        chart_columns=[1, 2, 6],
+        chart_unit=_("份"),
+        chart_labels=[_("%(year)s年度") % {"year": row[0]} for row in rows],
+        note=_(
+            "报告年度为报告所述的年度（次年3月报送）。已报送含待审核和已通过；"
+            "逾期未报为截止日后仍未报送（含退回后未重报）的报告。"
+        ),
+    )
+
+
+# The fixed set of tables, in page order: the export URLs are made from these keys.
+TABLES = {
+    "states": states_table,
+    "counties": counties_table,
+    "fields": fields_table,
+    "years": years_table,
+    "pipeline": pipeline_table,
+    "consortia": consortia_table,
+    "reports": reports_table,
+}
+
+
+def all_tables(year: int | None = None) -> list[Table]:
+    return [build(year) for build in TABLES.values()]
+
+
+# --- Excel -----------------------------------------------------------------------------
+
+TITLE = "辽阳市创新联合体统计"
+
+
+def _cell_width(value) -> int:
+    if value is None:
+        return 2
+    if isinstance(value, float):
+        value = f"{value:.1f}"
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def write_sheet(ws, table: Table, *, subtitle: str) -> None:
+    """A title row, the Chinese headers, the rows (numbers as numbers), the footer in bold,
+    the note, and column widths that fit the text."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    ws.title = table.sheet
+    ncols = len(table.headers)
+    ws.cell(row=1, column=1, value=f"{table.title}（{subtitle}）").font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.row_dimensions[1].height = 24
+    thin = Side(style="thin", color="ADB5BD")
+    border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    header_fill = PatternFill("solid", fgColor="DDE7F7")
+    for c, header in enumerate(table.headers, start=1):
+        cell = ws.cell(row=2, column=c, value=header)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    r = 3
+    for bold, rows in ((False, table.rows), (True, table.footer)):
+        for row in rows:
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=c, value=value)
+                cell.border = border
+                if bold:
+                    cell.font = Font(bold=True)
+                if isinstance(value, float):
+                    cell.number_format = "0.0"
+                elif isinstance(value, int):
+                    cell.number_format = "0"
+            r += 1
+    if table.note:
+        ws.cell(row=r + 1, column=1, value=_("注：") + table.note).font = Font(
+            italic=True, color="6C757D"
+        )
+    for c in range(1, ncols + 1):
+        cells = [table.headers[c - 1]] + [row[c - 1] for row in table.rows + table.footer]
+        width = max(_cell_width(v) for v in cells) + 4
+        ws.column_dimensions[get_column_letter(c)].width = min(max(width, 10), 60)
+    ws.freeze_panes = "A3"
+
+
+def export_subtitle(*, year: int | None, today: date) -> str:
+    when = _("%(y)s年%(m)s月%(d)s日导出") % {"y": today.year, "m": today.month, "d": today.day}
+    if year:
+        return _("%(year)s年，") % {"year": year} + when
+    return when
+
+
+def workbook_bytes(tables: list[Table], *, year: int | None, today: date) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    subtitle = export_subtitle(year=year, today=today)
+    for table in tables:
+        write_sheet(wb.create_sheet(), table, subtitle=subtitle)
+    wb.properties.title = TITLE
+    wb.properties.creator = _("辽阳市创新联合体管理平台")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export_filename(*, table: Table | None, year: int | None, today: date) -> str:
+    """E.g. 辽阳市创新联合体统计（2026年11月26日）.xlsx, or with the table and the year:
+    辽阳市创新联合体统计-按状态-2025年（2026年11月26日）.xlsx."""
+    name = TITLE
+    if table is not None:
+        name += f"-{table.sheet}"
+    if year:
+        name += f"-{year}年"
+    return f"{name}（{today.year}年{today.month}月{today.day}日）.xlsx"
