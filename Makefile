@@ -1,11 +1,14 @@
 # The two commands of the README's first section, and a few helpers.
-.PHONY: run test lint migrate messages clean
+.PHONY: run test lint migrate messages clean bench
 
 run:  ## the demo on http://127.0.0.1:8000 (SQLite, eager Celery)
 	scripts/run.sh
 
 test:  ## the whole suite on real PostgreSQL, Redis and Chromium
 	scripts/test.sh $(ARGS)
+
+bench:  ## seed 10,000 applications into PostgreSQL, print the §11 table and the load test
+	scripts/bench.sh
 
 lint:
 	scripts/venv.sh test && .venv/bin/ruff check . && .venv/bin/ruff format --check .

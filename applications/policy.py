@@ -160,13 +160,19 @@ WAITING_ON = {
 }
 
 
-def waiting_for(user, application) -> bool:
-    """Is the next step of this application this user's to take?"""
-    side = WAITING_ON.get(application.state)
-    if side == "applicant":
-        return is_owner(user, application)
-    if side == "county":
-        return is_county_reviewer_for(user, application)
-    if side == "city":
-        return is_city(user)
-    return False
+def waiting_q(user) -> Q:
+    """The applications whose next step is this user's, as one filter (DB-side, so the
+    dashboard counts them all, not only the rows it shows)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    sides = {}
+    for state, side in WAITING_ON.items():
+        sides.setdefault(side, []).append(state)
+    q = Q(pk__in=[])
+    q |= Q(state__in=sides["applicant"], pk__in=_owned_ids(user))
+    profile = getattr(user, "profile", None)
+    if has_role(user, Role.COUNTY_REVIEWER) and profile and profile.county_id:
+        q |= Q(state__in=sides["county"], lead__county_id=profile.county_id)
+    if is_city(user):
+        q |= Q(state__in=sides["city"])
+    return q

@@ -25,32 +25,56 @@ def visible_applications(user):
     return Application.objects.filter(policy.visible_q(user))
 
 
+# The work list shows the newest rows, those waiting for the user first; the counts above
+# it cover every application the user may open.
+WORK_LIST_ROWS = 100
+WORK_LIST_COLUMNS = [
+    "id",
+    "name_core",
+    "state",
+    "updated_at",
+    "state_since",
+    "submitted_at",
+    "lead_id",
+    "policy_version_id",
+    "lead__name",
+    "lead__county_id",
+    "lead__county__name",
+    *[f"policy_version__{f.name}" for f in PolicyVersion._meta.concrete_fields],
+]
+
+
 def work_list_for(user, *, today=None) -> dict:
-    """The user's dashboard: counts by state, and the applications they may open, those
-    waiting for them first, each flagged when over its time limit. A fixed number of
-    queries whatever the number of rows."""
-    from django.db.models import Count
+    """The user's dashboard: counts by state and of the work waiting for them, and the
+    applications they may open, those waiting for them first, each flagged when over its
+    time limit. A fixed number of queries whatever the number of rows."""
+    from django.db.models import BooleanField, Case, Count, Value, When
 
     from reviews.workdays import load_overrides
 
     today = today or timezone.localdate()
     visible = visible_applications(user)
+    waiting_q = policy.waiting_q(user)
     counts = {row["state"]: row["n"] for row in visible.values("state").annotate(n=Count("id"))}
     rows = list(
-        visible.select_related("lead__county", "industry_field", "policy_version").order_by(
-            "-updated_at"
-        )[:200]
+        visible.select_related("lead__county", "policy_version")
+        .only(*WORK_LIST_COLUMNS)
+        .annotate(
+            waiting=Case(
+                When(waiting_q, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .order_by("-waiting", "-updated_at")[:WORK_LIST_ROWS]
     )
     overrides = load_overrides()
     in_force = PolicyVersion.in_force(today)
     for app in rows:
-        app.waiting = policy.waiting_for(user, app)
         app.overdue_days = overdue_days(app, today=today, overrides=overrides, default=in_force)
     rows.sort(key=lambda a: (not a.waiting, not a.overdue_days))
     return {
         "rows": rows,
         "counts": [(State(s).label, counts[s], s) for s in State.values if s in counts],
-        "waiting": sum(1 for a in rows if a.waiting),
+        "waiting": visible.filter(waiting_q).count(),
         "overdue": sum(1 for a in rows if a.overdue_days),
     }
 

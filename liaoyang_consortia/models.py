@@ -44,3 +44,70 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# Audit events are kept at least this long (issue 6): the database refuses deleting younger
+# rows on PostgreSQL (migration 0002), and no code path deletes or changes any row.
+AUDIT_RETENTION_DAYS = 180
+
+
+class AuditTrailError(Exception):
+    """Raised on any attempt to change or delete an audit event through the ORM."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    # Bulk paths bypass Model.save()/delete(): close them too, so the trail is append-only
+    # whichever way the ORM is asked.
+    def update(self, **kwargs):
+        raise AuditTrailError("审计记录只能新增，不能修改。")
+
+    def delete(self):
+        raise AuditTrailError("审计记录只能新增，不能删除。")
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail: sign-ins, refusals, state changes."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOGOUT = "logout", _("退出登录")
+        DENIED = "denied", _("拒绝访问")
+        TRANSITION = "transition", _("状态变更")
+        CHANGE = "change", _("数据修改")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # PROTECT: a user with audit history is deactivated, never deleted (the trail keeps
+    # pointing at who did what).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, db_index=True)
+    path = models.CharField(_("路径"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailError("审计记录只能新增，不能修改。")
+        # Forced INSERT: a new object given an existing id must not become an UPDATE.
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailError("审计记录只能新增，不能删除。")

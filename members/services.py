@@ -19,7 +19,19 @@ from members.models import UnitInvitation, UserProfile
 from members.roles import Role, has_role
 
 # Apps whose every permission the admin role holds (a bureau admin need not be superuser).
-ADMIN_APPS = ["auth", "members", "applications", "reviews", "reporting", "axes", "guardian"]
+ADMIN_APPS = [
+    "auth",
+    "members",
+    "applications",
+    "reviews",
+    "reporting",
+    "axes",
+    "guardian",
+    # The audit trail (read-only) and the TOTP devices (to reset a lost authenticator).
+    "liaoyang_consortia",
+    "otp_totp",
+    "django_celery_beat",
+]
 # City staff keep the register of units and the integrity records in the admin (they are
 # staff users, and see there only what these permissions allow).
 CITY_STAFF_PERMISSIONS = [

@@ -1,0 +1,484 @@
+"""The authorization matrix (issue 6, point 3): every URL of the project, walked from the
+resolver, × anonymous and every role × objects of the user's own unit, of another unit of
+the same county and of another county. Only the status is asserted; the point is that no
+page, PDF or file of another unit leaks, and that a user who may not see an object gets
+404 (its existence is not confirmed with a 403).
+
+A URL missing from MATRIX fails the test: a new page must be given its expectations."""
+
+import hashlib
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from applications import services
+from applications.models import (
+    Consortium,
+    ConsortiumProject,
+    LeadChange,
+    MemberChange,
+)
+from liaoyang_consortia.notifications import notify
+from liaoyang_consortia.security import needs_second_factor
+from members.roles import Role
+from members.services import attach_user_to_unit, invite_colleague
+from reporting import services as report_services
+from reporting.models import AnnualReport
+from reviews.models import (
+    ExpertAssignment,
+    ExpertProfile,
+    Objection,
+    PartyGroupMeeting,
+    PublicNotice,
+    ScoreSheet,
+)
+from tests.factories import MINIMAL_PDF, UserFactory, make_complete_application, make_user
+
+pytestmark = pytest.mark.django_db
+
+# The roles of the matrix, in the column order of MATRIX.
+ROLES = ("anon", "alice", "mallory", "bob", "dan", "charlie", "dora", "erin")
+# Whose objects: alice's unit (白塔区), mallory's unit (白塔区 too), lin's unit (灯塔市).
+OWNERS = ("alice", "mallory", "lin")
+
+# Cell codes: 2 = 200, 3 = a redirect elsewhere than the login page, L = 302 to the login
+# page, 4 = 403, . = 404, 5 = 405 (method not allowed: the URL only takes POST), + = may
+# act on it (a POST-only action the role is allowed: not sent, it would change the data).
+CODES = {"2": 200, "3": 302, "L": 302, "4": 403, ".": 404, "5": 405}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue  # the admin has its own tests (tests/site/test_every_url.py)
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}{p.name}", p
+
+
+def project_url_names():
+    return [name for name, _ in _walk(get_resolver().url_patterns)]
+
+
+def _pdf(name="证明材料.pdf"):
+    return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+
+def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
+    """Every kind of object a unit can own, for the owner's unit."""
+    application = make_complete_application(lead=owner.profile.organization, creator=owner)
+    services.submit(actor=owner, application_id=application.pk)
+    named = make_complete_application(lead=owner.profile.organization, creator=owner)
+    consortium = Consortium.objects.create(
+        application=named,
+        name=f"辽阳市矩阵测试{serial}创新联合体",
+        number=f"LYCXLHT-2026-{serial:03d}",
+        decision_number=f"辽市科发〔2026〕{serial}号",
+        named_on=date(2026, 1, 10),
+        lead=named.lead,
+        industry_field=named.industry_field,
+    )
+    members = list(named.memberships.exclude(role="lead"))
+    today = timezone.localdate()
+    project = ConsortiumProject.objects.create(
+        consortium=consortium,
+        name="辽阳市重大科技专项",
+        level="city",
+        number=f"LYZDZX-2026-{serial:03d}",
+        start_date=today - timedelta(days=100),
+        end_date=today + timedelta(days=300),
+        entered_by=owner,
+    )
+    member_change = MemberChange.objects.create(
+        consortium=consortium,
+        kind=MemberChange.Kind.REMOVE,
+        organization=members[-1].organization,
+        reason="战略调整退出",
+        agreement=ContentFile(MINIMAL_PDF, name="upload"),
+        agreement_name="补充协议.pdf",
+        agreement_type="application/pdf",
+        agreement_sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+        status=MemberChange.Status.FILED,
+        created_by=owner,
+        filed_at=timezone.now(),
+    )
+    lead_change = LeadChange.objects.create(
+        consortium=consortium,
+        old_lead=named.lead,
+        new_lead=members[0].organization,
+        reason="牵头单位调整",
+        filed_by=owner,
+    )
+    report = AnnualReport.objects.create(consortium=consortium, year=2026)
+    report_attachment = report_services.add_attachment(
+        actor=owner, report_id=report.pk, uploaded_file=_pdf("财务报表.pdf")
+    )
+    notice = PublicNotice.objects.create(
+        number=f"辽市科公〔2026〕{serial}号",
+        title=f"公示{serial}",
+        start_date=today - timedelta(days=1),
+        end_date=today + timedelta(days=6),
+        working_days=5,
+        business_contact="李明 0419-1234567",
+        supervision_contact="0419-7654321",
+        published_by=charlie,
+    )
+    notice.applications.add(application)
+    objection = Objection.objects.create(
+        notice=notice,
+        application=application,
+        objector_name="王五",
+        objector_unit="辽阳某公司",
+        objector_phone="13900000000",
+        reasons="数据不实。",
+        evidence=ContentFile(MINIMAL_PDF, name="upload"),
+        evidence_name="证据.pdf",
+        evidence_type="application/pdf",
+        evidence_sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+    )
+    meeting = PartyGroupMeeting.objects.create(
+        meeting_date=today, minutes_number=f"党组〔2026〕{serial}号", recorded_by=charlie
+    )
+    # dora reviews alice's application only; another expert has the others.
+    assignment = ExpertAssignment.objects.create(
+        application=application,
+        expert=reviewer,
+        method=ExpertAssignment.Method.MANUAL,
+        sheet=sheet,
+        assigned_by=charlie,
+    )
+    colleague = UserFactory(username=f"colleague_{owner.username}")
+    attach_user_to_unit(user=colleague, organization=owner.profile.organization)
+    (notification,) = notify(recipients=[owner], event="test", subject="测试", body="测试")
+    return {
+        "application": application,
+        "member": application.memberships.exclude(role="lead").first(),
+        "expert": application.chief_experts.first(),
+        "attachment": application.attachments.first(),
+        "consortium": consortium,
+        "project": project,
+        "member_change": member_change,
+        "lead_change": lead_change,
+        "report": report,
+        "report_attachment": report_attachment,
+        "notice": notice,
+        "objection": objection,
+        "meeting": meeting,
+        "assignment": assignment,
+        "colleague": colleague,
+        "invitation": invite_colleague(actor=owner),
+        "notification": notification,
+    }
+
+
+def build_world(alice, bob, charlie, dora, erin):
+    """The users of the matrix and every owner's objects: {owner: {kind: object}}."""
+    mallory = make_user("mallory", Role.APPLICANT, county_code="211002")
+    lin = make_user("lin", Role.APPLICANT, county_code="211081")
+    dan = make_user("dan", Role.COUNTY_REVIEWER, county_code="211081")
+    ed = make_user("ed", Role.EXPERT)
+    sheet = ScoreSheet.objects.get(is_default=True)
+    profiles = {
+        user: ExpertProfile.objects.create(user=user, name=user.username) for user in (dora, ed)
+    }
+    users = {
+        "anon": None,
+        "alice": alice,
+        "mallory": mallory,
+        "bob": bob,
+        "dan": dan,
+        "charlie": charlie,
+        "dora": dora,
+        "erin": erin,
+    }
+    objects = {
+        name: _owned_objects(
+            owner,
+            serial=serial,
+            charlie=charlie,
+            reviewer=profiles[dora if name == "alice" else ed],
+            sheet=sheet,
+        )
+        for serial, (name, owner) in enumerate(
+            (("alice", alice), ("mallory", mallory), ("lin", lin)), start=1
+        )
+    }
+    return users, objects
+
+
+# How to fill each URL's arguments from one owner's objects (None: the URL takes none).
+def _app(o):
+    return {"pk": o["application"].pk}
+
+
+URL_ARGUMENTS = {
+    "applications:detail": _app,
+    "applications:findings": _app,
+    "applications:save_section": lambda o: {**_app(o), "section": "basic"},
+    "applications:add_member": _app,
+    "applications:update_member": lambda o: {**_app(o), "member_pk": o["member"].pk},
+    "applications:remove_member": lambda o: {**_app(o), "member_pk": o["member"].pk},
+    "applications:save_agreement": _app,
+    "applications:add_expert": _app,
+    "applications:remove_expert": lambda o: {**_app(o), "expert_pk": o["expert"].pk},
+    "applications:add_attachment": _app,
+    "applications:attachment": lambda o: {**_app(o), "attachment_pk": o["attachment"].pk},
+    "applications:remove_attachment": lambda o: {
+        **_app(o),
+        "attachment_pk": o["attachment"].pk,
+    },
+    "applications:justify": lambda o: {**_app(o), "code": "min_units"},
+    "applications:submit": _app,
+    "applications:pdf": _app,
+    "applications:transition": lambda o: {**_app(o), "name": "county_recommend"},
+    "consortia:detail": lambda o: {"pk": o["consortium"].pk},
+    "consortia:add_project": lambda o: {"pk": o["consortium"].pk},
+    "consortia:new_member_change": lambda o: {"pk": o["consortium"].pk},
+    "consortia:new_lead_change": lambda o: {"pk": o["consortium"].pk},
+    "consortia:disqualify": lambda o: {"pk": o["consortium"].pk},
+    "consortia:dissolve": lambda o: {"pk": o["consortium"].pk},
+    "consortia:confirm_project": lambda o: {"pk": o["project"].pk},
+    "consortia:remove_project": lambda o: {"pk": o["project"].pk},
+    "consortia:record_consent": lambda o: {"pk": o["member_change"].pk},
+    "consortia:upload_agreement": lambda o: {"pk": o["member_change"].pk},
+    "consortia:download_agreement": lambda o: {"pk": o["member_change"].pk},
+    "consortia:file_member_change": lambda o: {"pk": o["member_change"].pk},
+    "consortia:acknowledge_member_change": lambda o: {"pk": o["member_change"].pk},
+    "consortia:return_member_change": lambda o: {"pk": o["member_change"].pk},
+    "consortia:decide_lead_change": lambda o: {"pk": o["lead_change"].pk},
+    "members:revoke_invitation": lambda o: {"invitation_pk": o["invitation"].pk},
+    "members:accept_invitation": lambda o: {"token": o["invitation"].token},
+    "members:remove_colleague": lambda o: {"user_pk": o["colleague"].pk},
+    "members:confirm": lambda o: {"member_pk": o["member"].pk},
+    "members:confirm_link": lambda o: {"token": o["member"].confirm_token},
+    "reporting:detail": lambda o: {"pk": o["report"].pk},
+    "reporting:edit": lambda o: {"pk": o["report"].pk},
+    "reporting:add_attachment": lambda o: {"pk": o["report"].pk},
+    "reporting:attachment": lambda o: {
+        "pk": o["report"].pk,
+        "attachment_pk": o["report_attachment"].pk,
+    },
+    "reporting:remove_attachment": lambda o: {
+        "pk": o["report"].pk,
+        "attachment_pk": o["report_attachment"].pk,
+    },
+    "reporting:submit": lambda o: {"pk": o["report"].pk},
+    "reporting:accept": lambda o: {"pk": o["report"].pk},
+    "reporting:return": lambda o: {"pk": o["report"].pk},
+    "reporting:pdf": lambda o: {"pk": o["report"].pk},
+    "experts:declare": lambda o: {"pk": o["assignment"].pk},
+    "experts:score": lambda o: {"pk": o["assignment"].pk},
+    "experts:panel": lambda o: {"app_pk": o["application"].pk},
+    "experts:draw": lambda o: {"app_pk": o["application"].pk},
+    "experts:assign": lambda o: {"app_pk": o["application"].pk},
+    "notices:detail": lambda o: {"pk": o["notice"].pk},
+    "notices:file_objection": lambda o: {"pk": o["notice"].pk},
+    "notices:thanks": lambda o: {"pk": o["notice"].pk},
+    "notices:register": lambda o: {"pk": o["notice"].pk},
+    "notices:objection": lambda o: {"pk": o["objection"].pk},
+    "notices:verify": lambda o: {"pk": o["objection"].pk},
+    "notices:finding": lambda o: {"pk": o["objection"].pk},
+    "notices:evidence": lambda o: {"pk": o["objection"].pk},
+    "decisions:consortium": lambda o: {"pk": o["consortium"].pk},
+    "decisions:decision_pdf": lambda o: {"pk": o["consortium"].pk},
+    "decisions:meeting": lambda o: {"pk": o["meeting"].pk},
+    "notification_open": lambda o: {"pk": o["notification"].pk},
+}
+
+# URLs that are never requested by the matrix: logging out ends the session.
+NOT_REQUESTED = {"logout"}
+
+
+def _login(client, user):
+    """Sign in; city staff and admins also pass the second factor, as production requires
+    (REQUIRE_2FA): the matrix is about what each role sees once fully signed in."""
+    client.force_login(user)
+    if needs_second_factor(user):
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="matrix", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def _probe(client, name, kwargs, method):
+    url = reverse(name, kwargs=kwargs) if kwargs else reverse(name)
+    response = getattr(client, method)(url)
+    return url, response
+
+
+def _code(response):
+    status = response.status_code
+    if status == 302 and "/accounts/login/" in response["Location"]:
+        return "L"
+    return {200: "2", 302: "3", 403: "4", 404: ".", 405: "5"}.get(status, str(status))
+
+
+# The matrix. Columns: anon alice mallory bob dan charlie dora erin (ROLES). A URL with
+# arguments has three codes per role, for the objects of alice's unit, mallory's unit
+# (same county, 白塔区) and lin's unit (灯塔市), in that order (OWNERS). GET rows are
+# requested with GET; POST rows take only POST and are requested with an empty POST
+# (never for "+" cells). bob reviews 白塔区, dan 灯塔市; dora is assigned alice's
+# application only (not yet declared, so she sees nothing of it yet).
+# fmt: off
+MATRIX = {
+    "home":                                  "GET  2 2 2 2 2 2 2 2",
+    "healthz":                               "GET  2 2 2 2 2 2 2 2",
+    "notifications":                         "GET  L 2 2 2 2 2 2 2",
+    "notification_open":                     "GET  LLL 3.. .3. ... ... ... ... ...",
+    "login":                                 "GET  2 3 3 3 3 3 3 3",
+    "password_change":                       "GET  L 2 2 2 2 2 2 2",
+    "password_change_done":                  "GET  L 2 2 2 2 2 2 2",
+    "applications:list":                     "GET  L 2 2 2 2 2 2 2",
+    "applications:new":                      "GET  L 2 2 . . . . .",
+    "applications:uscc_check":               "GET  L 2 2 2 2 2 2 2",
+    "applications:detail":                   "GET  LLL 2.. .2. 22. ..2 222 ... 222",
+    "applications:findings":                 "GET  LLL 2.. .2. 22. ..2 222 ... 222",
+    "applications:save_section":             "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:add_member":               "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:update_member":            "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:remove_member":            "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:save_agreement":           "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:add_expert":               "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:remove_expert":            "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:add_attachment":           "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:attachment":               "GET  LLL 2.. .2. 22. ..2 222 ... 222",
+    "applications:remove_attachment":        "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:justify":                  "POST LLL 4.. .4. 44. ..4 444 ... 444",
+    "applications:submit":                   "GET  LLL 2.. .2. 22. ..2 222 ... 222",
+    "applications:pdf":                      "GET  LLL 2.. .2. 22. ..2 222 ... 222",
+    "applications:transition":               "POST LLL ... ... ++. ..+ ... ... ...",
+    "consortia:list":                        "GET  L 2 2 2 2 2 2 2",
+    "consortia:detail":                      "GET  LLL 2.. .2. ... ... 222 ... 222",
+    "consortia:add_project":                 "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:new_member_change":           "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:new_lead_change":             "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:disqualify":                  "POST LLL 4.. .4. ... ... +++ ... +++",
+    "consortia:dissolve":                    "POST LLL 4.. .4. ... ... +++ ... +++",
+    "consortia:confirm_project":             "POST LLL 4.. .4. ... ... +++ ... +++",
+    "consortia:remove_project":              "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:record_consent":              "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:upload_agreement":            "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:download_agreement":          "GET  LLL 2.. .2. ... ... 222 ... 222",
+    "consortia:file_member_change":          "POST LLL +.. .+. ... ... 444 ... 444",
+    "consortia:acknowledge_member_change":   "POST LLL 4.. .4. ... ... +++ ... +++",
+    "consortia:return_member_change":        "POST LLL 4.. .4. ... ... +++ ... +++",
+    "consortia:decide_lead_change":          "POST LLL 4.. .4. ... ... +++ ... +++",
+    "members:unit":                          "GET  L 2 2 . . . . .",
+    "members:invite":                        "GET  L 5 5 5 5 5 5 5",
+    "members:revoke_invitation":             "POST LLL +.. .+. ... ... ... ... ...",
+    "members:accept_invitation":             "GET  222 222 222 222 222 222 222 222",
+    "members:remove_colleague":              "POST LLL +.. .+. ... ... ... ... ...",
+    "members:confirm":                       "POST LLL ... ... ... ... ... ... ...",
+    "members:confirm_link":                  "GET  222 222 222 222 222 222 222 222",
+    "reporting:list":                        "GET  L 2 2 . . 2 . 2",
+    "reporting:detail":                      "GET  LLL 2.. .2. ... ... 222 ... 222",
+    "reporting:edit":                        "GET  LLL 2.. .2. ... ... ... ... ...",
+    "reporting:add_attachment":              "POST LLL +.. .+. ... ... ... ... ...",
+    "reporting:attachment":                  "GET  LLL 2.. .2. ... ... 222 ... 222",
+    "reporting:remove_attachment":           "POST LLL +.. .+. ... ... ... ... ...",
+    "reporting:submit":                      "GET  LLL 2.. .2. ... ... ... ... ...",
+    "reporting:accept":                      "POST LLL ... ... ... ... +++ ... +++",
+    "reporting:return":                      "POST LLL ... ... ... ... +++ ... +++",
+    "reporting:pdf":                         "GET  LLL 2.. .2. ... ... 222 ... 222",
+    "experts:tasks":                         "GET  L . . . . . 2 .",
+    "experts:declare":                       "POST LLL ... ... ... ... ... +.. ...",
+    "experts:score":                         "GET  LLL ... ... ... ... ... ... ...",
+    "experts:pool":                          "GET  L . . . . 2 . 2",
+    "experts:panel":                         "GET  LLL ... ... ... ... 222 ... 222",
+    "experts:draw":                          "POST LLL ... ... ... ... +++ ... +++",
+    "experts:assign":                        "POST LLL ... ... ... ... +++ ... +++",
+    "notices:list":                          "GET  2 2 2 2 2 2 2 2",
+    "notices:detail":                        "GET  222 222 222 222 222 222 222 222",
+    "notices:file_objection":                "POST uuu uuu uuu uuu uuu uuu uuu uuu",
+    "notices:thanks":                        "GET  222 222 222 222 222 222 222 222",
+    "notices:manage":                        "GET  L . . . . 2 . 2",
+    "notices:publish":                       "GET  L 5 5 5 5 5 5 5",
+    "notices:register":                      "GET  LLL ... ... ... ... 222 ... 222",
+    "notices:objection":                     "GET  LLL ... ... ... ... 222 ... 222",
+    "notices:verify":                        "POST LLL ... ... ... ... +++ ... +++",
+    "notices:finding":                       "POST LLL ... ... ... ... +++ ... +++",
+    "notices:evidence":                      "GET  LLL ... ... ... ... 222 ... 222",
+    "decisions:directory":                   "GET  2 2 2 2 2 2 2 2",
+    "decisions:consortium":                  "GET  222 222 222 222 222 222 222 222",
+    "decisions:decision_pdf":                "GET  LLL 2.. .2. ... ... 222 ... 222",
+    "decisions:meetings":                    "GET  L . . . . 2 . 2",
+    "decisions:meeting":                     "GET  LLL ... ... ... ... 222 ... 222",
+    "reporting_stats:index":                 "GET  L . . . . 2 . 2",
+    "reporting_stats:export_all":            "GET  L . . . . 2 . 2",
+    "reporting_stats:export_states":         "GET  L . . . . 2 . 2",
+    "reporting_stats:export_counties":       "GET  L . . . . 2 . 2",
+    "reporting_stats:export_fields":         "GET  L . . . . 2 . 2",
+    "reporting_stats:export_years":          "GET  L . . . . 2 . 2",
+    "reporting_stats:export_pipeline":       "GET  L . . . . 2 . 2",
+    "reporting_stats:export_consortia":      "GET  L . . . . 2 . 2",
+    "reporting_stats:export_reports":        "GET  L . . . . 2 . 2",
+}
+# fmt: on
+CODES["u"] = 422  # an empty public form: refused with its errors, nothing saved
+
+
+def _cells(row):
+    method, *cells = row.split()
+    assert method in ("GET", "POST") and len(cells) == len(ROLES), row
+    return method.lower(), dict(zip(ROLES, cells, strict=True))
+
+
+def test_it_has_an_expectation_for_every_url_of_the_project():
+    names = set(project_url_names()) - NOT_REQUESTED
+    assert sorted(names - set(MATRIX)) == [], "add these URLs to MATRIX"
+    assert sorted(set(MATRIX) - names) == [], "these URLs are gone: remove them from MATRIX"
+    for name, row in MATRIX.items():
+        method, cells = _cells(row)
+        width = len(OWNERS) if name in URL_ARGUMENTS else 1
+        assert all(len(c) == width for c in cells.values()), name
+
+
+def _matches(code, response):
+    if code == "L":
+        return response.status_code == 302 and "/accounts/login/" in response["Location"]
+    if code == "3":
+        return response.status_code == 302 and "/accounts/login/" not in response["Location"]
+    return response.status_code == CODES[code]
+
+
+def test_it_answers_every_role_as_the_matrix_says(
+    client, alice, bob, charlie, dora, erin, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    users, objects = build_world(alice, bob, charlie, dora, erin)
+    wrong, get_only = [], set()
+    for role in ROLES:
+        client.logout()
+        if users[role]:
+            _login(client, users[role])
+        for name, row in MATRIX.items():
+            method, cells = _cells(row)
+            owners = OWNERS if name in URL_ARGUMENTS else (None,)
+            for owner, code in zip(owners, cells[role], strict=True):
+                if code == "+":
+                    continue  # allowed to act: posting would change the data
+                kwargs = URL_ARGUMENTS[name](objects[owner]) if owner else None
+                url, response = _probe(client, name, kwargs, method)
+                if not _matches(code, response):
+                    wrong.append(
+                        f"{method.upper()} {url} as {role} ({owner}): "
+                        f"{response.status_code}, expected {code}"
+                    )
+                if code == "." and method == "get" and name not in get_only:
+                    # Not seen, not acted on either.
+                    url, response = _probe(client, name, kwargs, "post")
+                    if response.status_code == 405:
+                        get_only.add(name)  # refused before any object is looked up
+                    elif response.status_code != 404:
+                        wrong.append(f"POST {url} as {role} ({owner}): {response.status_code}")
+    assert wrong == [], "\n".join(wrong)

@@ -1,0 +1,367 @@
+"""Fuzzing the main forms (issue 6, point 4): hypothesis posts generated input (long,
+empty, control characters with NUL, other scripts, wrong types) and the project must never
+answer with a server error nor lose a draft: after any post the application still exists,
+in the same state, and the fields outside the posted section keep their values.
+
+Each example runs in a savepoint rolled back afterwards, so examples do not pile up and a
+database error in one example cannot poison the next."""
+
+import hashlib
+from datetime import date, timedelta
+
+import pytest
+from django import forms as django_forms
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from applications import consortia, forms_consortia
+from applications import forms as app_forms
+from applications.models import Application, Consortium, MemberChange, State
+from applications.views import FIELD_SECTIONS
+from members.forms import AcceptInvitationForm
+from members.services import invite_colleague
+from reporting import forms as report_forms
+from reporting import services as report_services
+from reporting.models import AnnualReport
+from reviews.forms_notices import ObjectionForm
+from reviews.models import PublicNotice
+from tests.factories import PASSWORD, make_complete_application
+
+pytestmark = pytest.mark.django_db
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,  # nothing written to .hypothesis/: derandomized runs replay nothing
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+AWKWARD = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x00" * 40,
+    "\r\n\t\x0b\x0c\x1b[31m",
+    "2027-02-30",
+    "2026-13-01",
+    "0000-00-00",
+    "-1",
+    "-0.01",
+    "-99999999999999999999",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "abc",
+    "１２３",
+    "٣٤٥",
+    "9" * 40,
+    "مرحبا بالعالم",
+    "辽阳市𠀀𪚥创新联合体",
+    "🙂🙃👨‍👩‍👧‍👦",
+    "\u202egnp.exe",
+    "\ufeff\u200b",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%s%n{0}",
+]
+
+
+def _long(piece, times):
+    return (piece * times)[:10_000]
+
+
+VALUES = st.one_of(
+    st.sampled_from(AWKWARD),
+    st.text(max_size=60),  # any code point, control characters and NUL included
+    st.builds(_long, st.text(min_size=1, max_size=8), st.integers(500, 5000)),
+    st.integers(-(10**20), 10**20).map(str),
+    st.dates().map(str),
+)
+
+
+def _names(form):
+    return [form.add_prefix(name) for name in form.fields]
+
+
+def post_data(form):
+    """A strategy of POST bodies: every field of the form gets a generated value."""
+    return st.fixed_dictionaries({name: VALUES for name in _names(form)})
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def draft(alice):
+    return make_complete_application(lead=alice.profile.organization, creator=alice)
+
+
+def _application_values(application):
+    values = model_to_dict(Application.objects.get(pk=application.pk))
+    values.pop("id")
+    return values
+
+
+def _post(client, url, data):
+    """Post in a savepoint that is rolled back; return the status."""
+    with transaction.atomic():
+        response = client.post(url, data)
+        transaction.set_rollback(True)
+    return response
+
+
+def _assert_draft_kept(application, before, posted_fields=()):
+    after = Application.objects.filter(pk=application.pk)
+    assert after.exists(), "the draft was lost"
+    values = _application_values(application)
+    assert values["state"] == before["state"]
+    for name, value in before.items():
+        if name not in posted_fields:
+            assert values[name] == value, f"{name} changed by a post of another section"
+
+
+def _check(client, url, data, application, posted_fields=()):
+    before = _application_values(application)
+    with transaction.atomic():
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, data, response.status_code)
+        _assert_draft_kept(application, before, posted_fields)
+        transaction.set_rollback(True)
+
+
+# --- The application form, section by section ----------------------------------------
+
+
+@pytest.mark.parametrize("section", sorted(FIELD_SECTIONS))
+def test_it_survives_any_input_to_an_application_section(client, alice, draft, section):
+    form = FIELD_SECTIONS[section](prefix=section)
+    url = reverse("applications:save_section", args=[draft.pk, section])
+    client.force_login(alice)
+
+    @FUZZ
+    @given(data=post_data(form))
+    def run(data):
+        _check(client, url, data, draft, posted_fields=set(form.fields))
+
+    run()
+
+
+def _application_form_cases(application):
+    member = application.memberships.exclude(role="lead").first()
+    return {
+        "add_member": (
+            reverse("applications:add_member", args=[application.pk]),
+            app_forms.MemberAddForm(prefix="add"),
+        ),
+        "update_member": (
+            reverse("applications:update_member", args=[application.pk, member.pk]),
+            app_forms.MemberForm(instance=member, prefix=f"m{member.pk}"),
+        ),
+        "agreement": (
+            reverse("applications:save_agreement", args=[application.pk]),
+            app_forms.AgreementForm(prefix="agreement"),
+        ),
+        "add_expert": (
+            reverse("applications:add_expert", args=[application.pk]),
+            app_forms.ChiefExpertForm(prefix="expert"),
+        ),
+        "justify": (
+            reverse("applications:justify", args=[application.pk, "min_units"]),
+            app_forms.JustificationForm(prefix="j-min_units"),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["add_member", "update_member", "agreement", "add_expert", "justify"]
+)
+def test_it_survives_any_input_to_the_other_application_forms(client, alice, draft, case):
+    url, form = _application_form_cases(draft)[case]
+    client.force_login(alice)
+
+    @FUZZ
+    @given(data=post_data(form))
+    def run(data):
+        # None of these forms writes a field of the application itself.
+        _check(client, url, data, draft)
+
+    run()
+
+
+# --- Public and account forms --------------------------------------------------------
+
+
+def test_it_survives_any_input_to_the_public_objection_form(client, alice, charlie, draft):
+    today = timezone.localdate()
+    notice = PublicNotice.objects.create(
+        number="辽市科公〔2026〕99号",
+        title="模糊测试公示",
+        start_date=today - timedelta(days=1),
+        end_date=today + timedelta(days=6),
+        working_days=5,
+        business_contact="李明 0419-1234567",
+        supervision_contact="0419-7654321",
+        published_by=charlie,
+    )
+    notice.applications.add(draft)
+    url = reverse("notices:file_objection", args=[notice.pk])
+    form = ObjectionForm(applications=Application.objects.filter(pk=draft.pk))
+    fields = {name: VALUES for name in _names(form) if name != "evidence"}
+    # Sometimes the real application, so the other fields are checked past the choice.
+    fields["application"] = st.one_of(st.just(str(draft.pk)), VALUES)
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries(fields))
+    def run(data):
+        _check(client, url, data, draft)
+
+    run()
+
+
+def test_it_survives_any_input_to_the_login_form(client, alice):
+    url = reverse("login")
+
+    @FUZZ
+    @given(
+        username=st.one_of(st.just("alice"), VALUES),
+        password=st.one_of(st.just(PASSWORD), VALUES),
+    )
+    def run(username, password):
+        client.logout()
+        response = _post(client, url, {"username": username, "password": password})
+        assert response.status_code < 500, (username, password)
+
+    run()
+
+
+def test_it_survives_any_input_to_the_invitation_form(client, alice):
+    invitation = invite_colleague(actor=alice)
+    url = reverse("members:accept_invitation", args=[invitation.token])
+    form = AcceptInvitationForm()
+
+    @FUZZ
+    @given(data=post_data(form))
+    def run(data):
+        client.logout()
+        response = _post(client, url, data)
+        assert response.status_code < 500, data
+
+    run()
+
+
+# --- After naming: the annual report and the member-change forms ----------------------
+
+
+@pytest.fixture
+def consortium(alice):
+    named = make_complete_application(lead=alice.profile.organization, creator=alice)
+    return Consortium.objects.create(
+        application=named,
+        name="辽阳市模糊测试创新联合体",
+        number="LYCXLHT-2026-099",
+        decision_number="辽市科发〔2026〕99号",
+        named_on=date(2026, 1, 10),
+        lead=named.lead,
+        industry_field=named.industry_field,
+    )
+
+
+def _report_values(report):
+    values = model_to_dict(AnnualReport.objects.get(pk=report.pk))
+    values["status"] = AnnualReport.objects.values_list("status", flat=True).get(pk=report.pk)
+    return values
+
+
+def test_it_survives_any_input_to_the_annual_report_form(client, alice, consortium):
+    report = AnnualReport.objects.create(consortium=consortium, year=2026)
+    report_services.save_report(
+        actor=alice, report_id=report.pk, values={"rd_progress": "已完成中试。"}
+    )
+    url = reverse("reporting:edit", args=[report.pk])
+    form = report_forms.ReportForm(instance=report, prefix="report")
+    client.force_login(alice)
+
+    @FUZZ
+    @given(data=post_data(form))
+    def run(data):
+        before = _report_values(report)
+        with transaction.atomic():
+            response = client.post(url, data)
+            assert response.status_code < 500, data
+            after = _report_values(report)
+            assert after["status"] == before["status"]
+            assert after["consortium"] == before["consortium"]
+            assert after["year"] == before["year"]
+            transaction.set_rollback(True)
+
+    run()
+
+
+def _member_change(consortium, alice):
+    roster = consortia.roster(consortium)
+    leaving = next(row for row in roster if row.role == "member")
+    return MemberChange.objects.create(
+        consortium=consortium,
+        kind=MemberChange.Kind.REMOVE,
+        organization=leaving.organization,
+        reason="战略调整退出",
+        agreement=ContentFile(b"%PDF-1.4\n", name="upload"),
+        agreement_name="补充协议.pdf",
+        agreement_type="application/pdf",
+        agreement_sha256=hashlib.sha256(b"%PDF-1.4\n").hexdigest(),
+        created_by=alice,
+    )
+
+
+@pytest.mark.parametrize("case", ["project", "member_change", "consent", "lead_change"])
+def test_it_survives_any_input_to_the_consortium_forms(client, alice, consortium, case):
+    roster = consortia.roster(consortium)
+    if case == "project":
+        url = reverse("consortia:add_project", args=[consortium.pk])
+        form = forms_consortia.ProjectForm(prefix="project")
+    elif case == "member_change":
+        url = reverse("consortia:new_member_change", args=[consortium.pk])
+        form = forms_consortia.MemberChangeForm(prefix="mc", members=roster)
+    elif case == "consent":
+        change = _member_change(consortium, alice)
+        url = reverse("consortia:record_consent", args=[change.pk])
+        form = forms_consortia.ConsentForm(prefix=f"c{change.pk}", members=roster)
+    else:
+        url = reverse("consortia:new_lead_change", args=[consortium.pk])
+        form = forms_consortia.LeadChangeForm(prefix="lc", members=roster)
+    fields = {name: VALUES for name in _names(form)}
+    # Choice fields sometimes get a valid choice, so the other fields go deeper.
+    for name, field in form.fields.items():
+        if isinstance(field, django_forms.ChoiceField) and getattr(field, "choices", None):
+            valid = [str(value) for value, _ in field.choices if value not in ("", None)]
+            if valid:
+                fields[form.add_prefix(name)] = st.one_of(st.sampled_from(valid), VALUES)
+    client.force_login(alice)
+    status = Consortium.objects.values_list("status", flat=True).get(pk=consortium.pk)
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries(fields))
+    def run(data):
+        with transaction.atomic():
+            response = client.post(url, data)
+            assert response.status_code < 500, data
+            assert (
+                Consortium.objects.values_list("status", flat=True).get(pk=consortium.pk) == status
+            )
+            transaction.set_rollback(True)
+
+    run()
+
+
+def test_it_keeps_the_fuzzed_application_a_draft(draft):
+    # The fixture the fuzzing relies on: an editable draft.
+    assert Application.objects.get(pk=draft.pk).state == State.DRAFT
