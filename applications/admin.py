@@ -30,6 +30,10 @@ class MembershipInline(admin.TabularInline):
     ]
     readonly_fields = ["confirmed_at", "confirmed_by"]
 
+    def get_queryset(self, request):
+        # Each row is titled with the membership's str(), which names its unit.
+        return super().get_queryset(request).select_related("organization")
+
 
 class ChiefExpertInline(admin.TabularInline):
     model = ChiefExpert
@@ -52,6 +56,10 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        # The uploader is shown on each row.
+        return super().get_queryset(request).select_related("uploaded_by")
+
     def has_add_permission(self, request, obj=None):
         return False  # uploads go through the portal, which checks their content
 
@@ -61,6 +69,10 @@ class JustificationInline(admin.TabularInline):
     extra = 0
     fields = ["code", "text", "updated_by", "updated_at"]
     readonly_fields = ["updated_by", "updated_at"]
+
+    def get_queryset(self, request):
+        # Who last changed each justification is shown on its row.
+        return super().get_queryset(request).select_related("updated_by")
 
 
 ADMIN_NOTE = _("（通过系统管理后台办理）")

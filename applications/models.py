@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from members.models import IndustryField, Organization, PolicyVersion
 
@@ -146,6 +147,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "-updated_at"]),
             models.Index(fields=["state", "state_since"]),
+            # The work list and its tiles (applications.selectors.work_list_for) read only
+            # these columns: an index-only scan of this instead of the wide table, whose
+            # rows carry the plan's long texts (DESIGN.md §11).
+            models.Index(
+                fields=["-updated_at", "-id"],
+                include=["state", "submitted_at", "lead", "state_since", "policy_version"],
+                name="application_work_list",
+            ),
         ]
 
     def __str__(self):
@@ -273,6 +282,28 @@ class Application(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.PARTY_GROUP_REVIEW, target=State.REJECTED)
     def decline(self, *, by=None, description=None):
         self.rejected_stage = State.PARTY_GROUP_REVIEW
+
+
+# django-guardian's direct foreign-key permission tables for applications. With guardian's
+# generic table, "the applications this user owns" compares every application's id cast
+# to text with object_pk, which PostgreSQL can only answer by scanning all applications
+# (DESIGN.md §11: the work list at 10,000 applications). With a real foreign key it is an
+# indexed join; guardian finds these models by themselves (assign_perm, has_perm,
+# get_objects_for_user).
+class ApplicationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Application, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("申请对象权限（用户）")
+        verbose_name_plural = verbose_name
+
+
+class ApplicationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Application, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("申请对象权限（单位组）")
+        verbose_name_plural = verbose_name
 
 
 class Membership(models.Model):

@@ -1,7 +1,9 @@
 """Reads of applications. Every list is one query whatever its length (DESIGN.md §11)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +27,9 @@ def visible_applications(user):
     return Application.objects.filter(policy.visible_q(user))
 
 
-# The work list shows the newest rows, those waiting for the user first; the counts above
-# it cover every application the user may open.
-WORK_LIST_ROWS = 100
+# The work list pages through everything the user may open, those waiting for them first,
+# newest first; the tiles above it count all of it. A bureau clerk's list: 20 rows a page.
+WORK_LIST_PAGE_SIZE = 20
 WORK_LIST_COLUMNS = [
     "id",
     "name_core",
@@ -44,38 +46,76 @@ WORK_LIST_COLUMNS = [
 ]
 
 
-def work_list_for(user, *, today=None) -> dict:
-    """The user's dashboard: counts by state and of the work waiting for them, and the
-    applications they may open, those waiting for them first, each flagged when over its
-    time limit. A fixed number of queries whatever the number of rows."""
-    from django.db.models import BooleanField, Case, Count, Value, When
+class _KnownCountPaginator(Paginator):
+    """A Paginator told its count: the work list has already counted its rows by state."""
 
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def work_list_for(user, *, today=None, state=None, page=None) -> dict:
+    """The user's dashboard: counts by state, of the work waiting for them and of what is
+    over its time limit, and one page of the applications they may open (optionally of one
+    state), waiting ones first, each flagged when over its time limit. A fixed number of
+    queries whatever the number of rows."""
     from reviews.workdays import load_overrides
 
     today = today or timezone.localdate()
-    visible = visible_applications(user)
-    waiting_q = policy.waiting_q(user)
-    counts = {row["state"]: row["n"] for row in visible.values("state").annotate(n=Count("id"))}
-    rows = list(
-        visible.select_related("lead__county", "policy_version")
-        .only(*WORK_LIST_COLUMNS)
+    overrides = load_overrides()
+    in_force = PolicyVersion.in_force(today)
+    owned = policy.owned_ids(user) if user.is_authenticated else []
+    visible = Application.objects.filter(policy.visible_q(user, owned=owned))
+    waiting_q = policy.waiting_q(user, owned=owned)
+    late_q = overdue_q(today=today, overrides=overrides, default=in_force)
+    counts, waiting, overdue = {}, 0, 0
+    tiles = (
+        visible.values("state")
+        .annotate(
+            n=Count("id"),
+            waiting=Count("id", filter=waiting_q),
+            overdue=Count("id", filter=late_q),
+        )
+        .order_by()
+    )
+    for tile in tiles:
+        counts[tile["state"]] = tile["n"]
+        waiting += tile["waiting"]
+        overdue += tile["overdue"]
+    if state not in counts:
+        state = None
+    ordered = (
+        (visible.filter(state=state) if state else visible)
         .annotate(
             waiting=Case(
                 When(waiting_q, then=Value(True)), default=Value(False), output_field=BooleanField()
             )
         )
-        .order_by("-waiting", "-updated_at")[:WORK_LIST_ROWS]
+        .order_by("-waiting", "-updated_at", "-pk")
+        .values_list("pk", "waiting")
     )
-    overrides = load_overrides()
-    in_force = PolicyVersion.in_force(today)
-    for app in rows:
+    total = counts[state] if state else sum(counts.values())
+    paginator = _KnownCountPaginator(ordered, WORK_LIST_PAGE_SIZE, count=total)
+    page_obj = paginator.get_page(page)
+    # Two steps: the page's ids from the narrow index alone, then those rows in full.
+    waiting_ids = dict(page_obj.object_list)
+    found = Application.objects.select_related("lead__county", "policy_version").only(
+        *WORK_LIST_COLUMNS
+    )
+    by_pk = {a.pk: a for a in found.filter(pk__in=list(waiting_ids))}
+    page_obj.object_list = [by_pk[pk] for pk in waiting_ids if pk in by_pk]
+    for app in page_obj.object_list:
+        app.waiting = waiting_ids[app.pk]
         app.overdue_days = overdue_days(app, today=today, overrides=overrides, default=in_force)
-    rows.sort(key=lambda a: (not a.waiting, not a.overdue_days))
     return {
-        "rows": rows,
+        "rows": page_obj.object_list,
+        "page_obj": page_obj,
+        "page_range": list(paginator.get_elided_page_range(page_obj.number)),
+        "state": state,
+        "total": sum(counts.values()),
         "counts": [(State(s).label, counts[s], s) for s in State.values if s in counts],
-        "waiting": visible.filter(waiting_q).count(),
-        "overdue": sum(1 for a in rows if a.overdue_days),
+        "waiting": waiting,
+        "overdue": overdue,
     }
 
 
@@ -91,6 +131,42 @@ def overdue_days(application, *, today, overrides=None, default=None) -> int:
     start = timezone.localdate(application.state_since) + timedelta(days=1)
     used = working_days_between(start, today, overrides=overrides)
     return max(0, used - limit)
+
+
+def overdue_q(*, today, overrides=None, default=None) -> Q:
+    """The applications over their time limit today (overdue_days > 0), as one filter.
+
+    overdue_days(a) > 0 ⇔ working days from the day after arrival to today > limit ⇔ it
+    arrived before the (limit + 1)-th working day counted back from today. That day is
+    found once per (policy version, state), so the database filters on state_since alone.
+    """
+    from reviews.workdays import is_working_day, load_overrides
+
+    overrides = load_overrides() if overrides is None else overrides
+    default = default or PolicyVersion.in_force(today)
+    versions = [(Q(policy_version__isnull=True), default)]
+    versions += [(Q(policy_version=v), v) for v in PolicyVersion.objects.all()]
+    cutoffs: dict[int, datetime] = {}
+
+    def cutoff(limit):
+        if limit not in cutoffs:
+            day, counted = today, 0
+            while True:
+                counted += is_working_day(day, overrides)
+                if counted == limit + 1:
+                    break
+                day -= timedelta(days=1)
+            start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+            cutoffs[limit] = start
+        return cutoffs[limit]
+
+    q = Q(pk__in=[])
+    for version_q, version in versions:
+        for state in policy.WAITING_ON:
+            limit = version.time_limit(state)
+            if limit:
+                q |= version_q & Q(state=state, state_since__lt=cutoff(limit))
+    return q
 
 
 def application_for(user, pk, *, for_update=False) -> Application:

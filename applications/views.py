@@ -28,7 +28,9 @@ FIELD_SECTIONS = {"basic": forms.BasicForm, "lead": forms.LeadForm, "plan": form
 @login_required
 @require_safe
 def work_list(request):
-    context = selectors.work_list_for(request.user)
+    context = selectors.work_list_for(
+        request.user, state=request.GET.get("state"), page=request.GET.get("page")
+    )
     context["can_create"] = policy.can_create(request.user)
     context["is_expert"] = has_role(request.user, Role.EXPERT)
     if policy.is_city(request.user):
@@ -76,14 +78,6 @@ def _page(request, application, bound: dict | None = None, status=200, section=N
         "attachment_form": bound.get("attachment") or forms.AttachmentForm(prefix="attachment"),
         "clause_count": len(AGREEMENT_CLAUSES),
     }
-    if not editable:
-        for form in [
-            *context["forms"].values(),
-            context["agreement_form"],
-            *[f for _m, f in context["member_forms"]],
-        ]:
-            for field in form.fields.values():
-                field.disabled = True
     if section and request.headers.get("HX-Request"):
         context.update(hx=True, oob=True)
     else:

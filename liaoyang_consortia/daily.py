@@ -26,8 +26,10 @@ def remind_overdue(*, today) -> list[Application]:
     overrides = load_overrides()
     in_force = PolicyVersion.in_force(today)
     reminded = []
+    # Only those over their limit are read (the database filters on state_since), not every
+    # application waiting somewhere.
     waiting = Application.objects.filter(
-        state__in=list(policy.WAITING_ON), state_since__isnull=False
+        selectors.overdue_q(today=today, overrides=overrides, default=in_force)
     ).select_related("lead", "policy_version")
     for application in waiting:
         late = selectors.overdue_days(

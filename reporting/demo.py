@@ -106,7 +106,12 @@ def _bring_to(report, state, *, lead, city):
 def seed_reports(users) -> list[AnnualReport]:
     city = users["city_staff"]
     today = timezone.localdate()
-    consortia = list(Consortium.objects.filter(status=Consortium.Status.ACTIVE).order_by("number"))
+    # With the lead unit: lead_users reads it for each consortium.
+    consortia = list(
+        Consortium.objects.filter(status=Consortium.Status.ACTIVE)
+        .select_related("lead")
+        .order_by("number")
+    )
     made = []
     for consortium, year, state in plan(consortia, latest_year(today)):
         lead_users = sorted(selectors.lead_users(consortium), key=lambda u: u.pk)

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -440,6 +441,25 @@ TABLES = {
 
 def all_tables(year: int | None = None) -> list[Table]:
     return [build(year) for build in TABLES.values()]
+
+
+# The statistics page reads every application and the whole transition log (about 0.3 s at
+# 10,000 applications, DESIGN.md §11). Figures for the bureau need not be to the second:
+# the page keeps its tables and charts for a few minutes and says as of when. The Excel
+# export is always computed afresh.
+PAGE_CACHE_SECONDS = 300
+
+
+def page_tables(year: int | None = None) -> tuple[list[tuple[Table, str]], datetime]:
+    """The page's (table, chart) pairs and when they were computed, from the cache when
+    they are at most PAGE_CACHE_SECONDS old."""
+    key = f"stats:page:{year or 'all'}"
+    cached = cache.get(key)
+    if cached is None:
+        tables = all_tables(year)
+        cached = ([(table, table.chart()) for table in tables], timezone.now())
+        cache.set(key, cached, PAGE_CACHE_SECONDS)
+    return cached
 
 
 # --- Excel -----------------------------------------------------------------------------

@@ -31,14 +31,16 @@ def city_only(view):
 @city_only
 def index(request):
     year = stats.parse_year(request.GET.get("year"))
-    tables = stats.all_tables(year)
+    tables, computed_at = stats.page_tables(year)
     return render(
         request,
         "reporting/stats.html",
         {
             "year": year,
             "years": stats.available_years(),
-            "tables": [(table, table.chart()) for table in tables],
+            "tables": tables,
+            "computed_at": computed_at,
+            "refresh_minutes": stats.PAGE_CACHE_SECONDS // 60,
             "query": f"?year={year}" if year else "",
         },
     )

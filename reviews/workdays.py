@@ -31,6 +31,11 @@ WORKDAY = "workday"
 
 # Derived from the package's own data rather than hard-coded, so an upgrade extends it.
 STATUTORY_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
+# chinese_calendar.is_workday validates its argument against min()/max() of all its dates
+# on every call; the work list asks about thousands of days per page, so the same rule is
+# read straight from the package's own tables (its holidays and its make-up working days).
+_STATUTORY_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_STATUTORY_WORKDAYS = frozenset(chinese_calendar.workdays)
 
 Overrides = Mapping[date, str]
 
@@ -62,7 +67,8 @@ def _is_working_day(day: date, overrides: Overrides) -> bool:
     if kind == WORKDAY:
         return True
     if day.year in STATUTORY_YEARS:
-        return chinese_calendar.is_workday(day)
+        # = chinese_calendar.is_workday(day), without its per-call validation.
+        return day in _STATUTORY_WORKDAYS or (day.weekday() < 5 and day not in _STATUTORY_HOLIDAYS)
     return day.weekday() < 5
 
 

@@ -2,12 +2,17 @@ import importlib
 import os
 
 import pytest
+import zeal
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DEFAULT_DB_ALIAS
+from django.test import override_settings
+from zeal.constants import initialize_app_registry
+from zeal.patch import patch as zeal_patch
 
 from members.roles import Role
+from tests import nplusone
 from tests.factories import make_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
@@ -22,6 +27,46 @@ def pytest_configure(config):
             "The suite runs on PostgreSQL only: use `make test`, which starts it "
             f"(DATABASE_URL gives {engine})."
         )
+    # django-zeal (the N+1 detector) is a test tool: rather than listing it in the one
+    # settings module's INSTALLED_APPS, do here what its AppConfig.ready() does, before any
+    # test module is imported.
+    initialize_app_registry()
+    zeal_patch()
+    config.addinivalue_line(
+        "markers",
+        "zeal_allow(*entries): N+1 allowances (zeal allowlist entries) for this test's own "
+        "scope, each with a comment why (tests/nplusone.py)",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _zeal_per_request():
+    """The N+1 detector's scope for each request (tests/nplusone.py). Session-wide, because
+    the browser tests' live server loads its middleware once. ZEAL_RAISE: an N+1 fails the
+    test (the live server answers 500)."""
+    middleware = ["tests.nplusone.per_request", *settings.MIDDLEWARE]
+    with override_settings(
+        MIDDLEWARE=middleware, ZEAL_RAISE=True, ZEAL_ALLOWLIST=nplusone.ALLOWLIST
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the statistics page keeps its tables in it),
+    as the database starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _zeal(request):
+    """The N+1 detector's scope for each test, for the code it calls directly
+    (tests/nplusone.py). Test data made by tests/factories.py does not count."""
+    with zeal.zeal_context(), zeal.zeal_ignore(nplusone.allowances_for(request.node)):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,8 @@
-from django import template
+from datetime import date
+from decimal import Decimal
+
+from django import forms, template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -18,3 +22,29 @@ def calendar_warning():
     from reviews.workdays import calendar_warning as warning
 
     return warning()
+
+
+@register.filter
+def readonly_value(bound_field) -> str:
+    """A form field's current value as text, for the read-only view of a section (what a
+    reviewer, or the applicant after submitting, sees instead of disabled inputs: the same
+    content, without rendering a hundred widgets)."""
+    field, value = bound_field.field, bound_field.value()
+    if isinstance(field, forms.BooleanField):
+        return _("是") if value else _("否")
+    if value in (None, "", [], ()):
+        return "—"
+    if isinstance(field, forms.ModelChoiceField):
+        # The form's instance has the object already (read with the page); no query.
+        instance = getattr(bound_field.form, "instance", None)
+        related = getattr(instance, bound_field.name, None) if instance is not None else None
+        if related is not None:
+            return str(related)
+    if isinstance(field, forms.ChoiceField):
+        labels = {str(k): v for k, v in field.choices if not isinstance(v, (list, tuple))}
+        return str(labels.get(str(value), value))
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    return str(value)

@@ -81,6 +81,9 @@ def test_it_refuses_another_units_user(complete, db):
         services.save_fields(actor=mallory, application=complete, values={"goals": "改"})
 
 
+# add_member reads the application's memberships (the duplicate check, the next sort order)
+# once per call, and this test calls it twice.
+@pytest.mark.zeal_allow({"model": "applications.Application", "field": "memberships"})
 def test_it_reuses_a_known_unit_and_registers_an_unknown_one(alice):
     application = services.create_application(actor=alice)
     known = OrganizationFactory(name="辽阳已知单位有限公司")

@@ -138,7 +138,9 @@ def test_it_takes_an_empty_draft_to_a_submitted_application(live_server, page, t
 
     # The member units confirm from their own side (the one-time link or their account).
     application = Application.objects.get(name_core="精细化工测试")
-    for membership in Membership.objects.filter(application=application):
+    for membership in Membership.objects.filter(application=application).select_related(
+        "application"
+    ):
         services.confirm_membership(membership=membership, confirmed_by="联系人")
     page.reload()
     expect(page.get_by_test_id("no-findings")).to_be_visible()

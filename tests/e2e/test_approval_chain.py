@@ -18,6 +18,7 @@ from liaoyang_consortia.daily import run_daily_jobs
 from reviews.demo_experts import seed_experts
 from reviews.experts import member_unit_ids
 from reviews.models import Criterion, ExpertAssignment, ExpertProfile, PublicNotice
+from tests import nplusone
 from tests.factories import make_complete_application
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -65,6 +66,7 @@ def assert_no_other_expert(page, own):
             assert name not in body, f"{own} sees {name} on {page.url}"
 
 
+@pytest.mark.zeal_allow(*nplusone.DEMO_SEEDING)
 def test_it_takes_an_application_from_submission_to_the_directory(live_server, page):
     today = timezone.localdate()
 

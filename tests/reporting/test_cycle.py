@@ -146,7 +146,7 @@ def test_it_runs_the_march_cycle_with_exact_message_counts(world, alice, charlie
         2,
     )
     assert (second["created"], second["opening"], second["reminded"]) == (0, 0, 0)
-    reports = AnnualReport.objects.order_by("consortium__number")
+    reports = AnnualReport.objects.select_related("consortium").order_by("consortium__number")
     assert [(r.consortium.name, r.year, r.status) for r in reports] == [
         (a, 2026, "pending"),
         (b, 2026, "pending"),

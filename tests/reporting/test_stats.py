@@ -6,9 +6,12 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from applications import services, workflow
@@ -57,8 +60,8 @@ def _consortium(app, n, status=Consortium.Status.ACTIVE, named_on=date(2026, 3, 
         number=f"LYCX-{n:03d}",
         decision_number=f"辽市科发〔2026〕{n}号",
         named_on=named_on,
-        lead=app.lead,
-        industry_field=app.industry_field,
+        lead_id=app.lead_id,
+        industry_field_id=app.industry_field_id,
     )
     Consortium.objects.filter(pk=consortium.pk).update(status=status)
     return consortium
@@ -317,6 +320,24 @@ def test_it_shows_every_table_with_its_chart(city, known):
     assert 'href="/statistics/export/all.xlsx"' in body
 
 
+def test_it_keeps_the_pages_figures_for_five_minutes_and_says_as_of_when(city, known, alice):
+    cache.clear()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        first = city.get("/statistics/").content.decode()
+        assert "数据截至" in first and "每5分钟更新" in first
+        before = _rows(stats.states_table())["已认定"]
+        _application(
+            lead=alice.profile.organization, state=State.APPROVED, submitted_at=_at(2026, 2, 1)
+        )
+        assert _rows(stats.states_table())["已认定"] == [before[0] + 1]
+        # Within the five minutes the page shows what it computed; the export is fresh.
+        states = city.get("/statistics/").content.decode().split('data-testid="chart-states"')[1]
+        assert f"<title>已认定 申请数（件）：{before[0]}件</title>" in states
+        traveller.shift(timedelta(seconds=stats.PAGE_CACHE_SECONDS + 1))
+        states = city.get("/statistics/").content.decode().split('data-testid="chart-states"')[1]
+        assert f"<title>已认定 申请数（件）：{before[0] + 1}件</title>" in states
+
+
 def test_it_keeps_the_year_filter_on_the_export_links(city, known):
     body = city.get("/statistics/?year=2026").content.decode()
     assert '<option value="2026" selected>' in body
@@ -472,6 +493,7 @@ def _grow_to(n, lead, start):
 
 
 def _queries(client, path):
+    cache.clear()  # the page keeps its tables for a few minutes: measure computing them
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)

@@ -31,7 +31,8 @@ from reviews.models import (
 )
 from reviews.views_notices import panel_context
 from reviews.workdays import add_working_days
-from tests.factories import MINIMAL_PDF, make_complete_application, make_user
+from tests import nplusone
+from tests.factories import MINIMAL_PDF, arranging, make_complete_application, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +146,8 @@ def test_it_ends_the_notice_after_five_working_days_across_national_day(charlie,
     assert notice.end_date == add_working_days(start, 5) == date(2025, 10, 11)
 
 
+# Two notices, published one after the other: publish_notice sets each one's applications.
+@pytest.mark.zeal_allow({"model": "reviews.PublicNotice", "field": "applications"})
 def test_it_numbers_notices_per_year_with_the_configured_prefix(charlie, passed):
     assert notices.next_notice_number(MONDAY) == "辽市科公示〔2026〕1号"
     first = publish(charlie, [passed()])
@@ -248,6 +251,7 @@ def test_it_hides_a_notice_until_it_starts(client, charlie, passed):
 
 
 def test_it_lists_notices_in_a_constant_number_of_queries(client, alice):
+    @arranging
     def make_notices(n):
         for _ in range(n):
             notice = PublicNotice.objects.create(
@@ -354,6 +358,8 @@ def test_it_refuses_an_anonymous_objection_and_keeps_the_input(client, charlie, 
     assert not Objection.objects.exists()
 
 
+# Two notices, published one after the other: publish_notice sets each one's applications.
+@pytest.mark.zeal_allow({"model": "reviews.PublicNotice", "field": "applications"})
 def test_it_refuses_an_objection_to_an_application_not_in_the_notice(charlie, passed):
     notice = publish(charlie, [passed()])
     other = publish(charlie, [passed(name_core="新材料")]).applications.get()
@@ -592,6 +598,7 @@ def test_it_sends_anonymous_visitors_of_manage_pages_to_log_in(client):
 # --- Demo --------------------------------------------------------------------------------
 
 
+@pytest.mark.zeal_allow(*nplusone.DEMO_SEEDING)
 def test_it_seeds_a_running_and_an_ended_notice_once(charlie, passed):
     applications = [passed(), passed(name_core="新材料")]
     created = seed_notices(city_staff=charlie, applications=applications, today=MONDAY)

@@ -10,10 +10,12 @@ Tests passing `overrides` need no database; those marked django_db use CalendarD
 
 from datetime import date, datetime, timedelta
 
+import chinese_calendar
 import pytest
 
 from reviews.models import CalendarDay
 from reviews.workdays import (
+    STATUTORY_YEARS,
     add_working_days,
     calendar_known,
     calendar_warning,
@@ -27,6 +29,18 @@ NONE = {}  # no admin overrides: pure, no database
 
 
 # --- is_working_day ----------------------------------------------------------------------
+
+
+def test_it_agrees_with_chinesecalendar_on_every_day_the_package_knows():
+    # workdays.py reads the package's tables directly (for speed); this keeps it honest.
+    day, last = date(min(STATUTORY_YEARS), 1, 1), date(max(STATUTORY_YEARS), 12, 31)
+    disagreements = []
+    while day <= last:
+        if is_working_day(day, NONE) != chinese_calendar.is_workday(day):
+            disagreements.append(day)
+        day += timedelta(days=1)
+    assert disagreements == []
+    assert day.year - min(STATUTORY_YEARS) >= 20  # it really walked the package's years
 
 
 @pytest.mark.parametrize(

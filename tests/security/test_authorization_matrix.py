@@ -38,7 +38,13 @@ from reviews.models import (
     PublicNotice,
     ScoreSheet,
 )
-from tests.factories import MINIMAL_PDF, UserFactory, make_complete_application, make_user
+from tests.factories import (
+    MINIMAL_PDF,
+    UserFactory,
+    arranging,
+    make_complete_application,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +78,7 @@ def _pdf(name="证明材料.pdf"):
     return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
 
 
+@arranging
 def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
     """Every kind of object a unit can own, for the owner's unit."""
     application = make_complete_application(lead=owner.profile.organization, creator=owner)

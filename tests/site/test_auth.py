@@ -4,6 +4,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -88,6 +91,26 @@ def test_it_keeps_an_active_session_alive(client, alice):
         for _ in range(3):
             traveller.shift(timedelta(minutes=20))
             assert client.get("/applications/").status_code == 200
+
+
+def test_it_writes_an_active_session_at_most_once_a_minute(client, alice):
+    def session_writes():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/applications/").status_code == 200
+        return sum(
+            1 for q in ctx.captured_queries if q["sql"].startswith('UPDATE "django_session"')
+        )
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.force_login(alice)
+        assert session_writes() == 1  # the first request stamps the session
+        traveller.shift(timedelta(seconds=30))
+        assert session_writes() == 0  # within the minute: no write
+        traveller.shift(timedelta(seconds=31))
+        assert session_writes() == 1  # a minute on: written, its expiry moved on
+        expected = timezone.now() + timedelta(minutes=30)
+        expiry = Session.objects.get(session_key=client.cookies["sessionid"].value).expire_date
+    assert expiry == expected
 
 
 def test_it_refuses_a_weak_new_password_with_a_chinese_message(client, alice):

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from members.models import Organization, UserProfile
 from members.validators import uscc_error
+from tests import nplusone
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def _snapshot():
     }
 
 
+@pytest.mark.zeal_allow(*nplusone.DEMO_SEEDING)
 def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     call_command("seed_demo")
     first = _snapshot()
@@ -47,6 +49,7 @@ def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     assert "applicant_a" in capsys.readouterr().out
 
 
+@pytest.mark.zeal_allow(*nplusone.DEMO_SEEDING)
 def test_it_binds_each_demo_user_to_its_role_unit_and_county(settings):
     settings.DEMO_PASSWORD = "another-demo-pass-1"
     call_command("seed_demo")

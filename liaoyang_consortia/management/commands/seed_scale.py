@@ -21,9 +21,14 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from guardian.models import GroupObjectPermission
 
-from applications.models import Application, Consortium, Membership, State
+from applications.models import (
+    Application,
+    ApplicationGroupObjectPermission,
+    Consortium,
+    Membership,
+    State,
+)
 from liaoyang_consortia.demo import seed_users
 from members.models import County, IndustryField, Organization, PolicyVersion, UserProfile
 from members.roles import Role
@@ -247,17 +252,14 @@ class Command(BaseCommand):
             Group.objects.bulk_create(chunk)
         groups = {**existing, **new_groups}
         gops = [
-            GroupObjectPermission(
-                group=groups[f"unit:{app.lead.uscc}"],
-                permission=perm,
-                content_type=app_ct,
-                object_pk=str(app.pk),
+            ApplicationGroupObjectPermission(
+                group=groups[f"unit:{app.lead.uscc}"], permission=perm, content_object_id=app.pk
             )
             for app in apps
             for perm in perms
         ]
         for chunk in batches(gops, 5000):
-            GroupObjectPermission.objects.bulk_create(chunk)
+            ApplicationGroupObjectPermission.objects.bulk_create(chunk)
         self.stdout.write(f"  单位组 {len(new_groups)} 个，对象权限 {len(gops)} 条")
 
         # A unit administrator for every seeded lead unit, in the unit's group (so guardian's
