@@ -10,6 +10,7 @@ class Notification(models.Model):
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败，待重试")
         SKIPPED = "skipped", _("无邮箱，不发送")
@@ -32,6 +33,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # When a worker took the row to send it (status "sending"); see notifications._send.
+    claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

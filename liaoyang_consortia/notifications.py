@@ -81,18 +81,39 @@ def sweep(*, older_than=timedelta(minutes=2)) -> int:
     return deliver(ids)
 
 
+def claim_timeout() -> timedelta:
+    """How long a row may stay "sending" before it counts as abandoned (the worker died
+    mid-send): well past the SMTP timeout, so a slow send is never taken from its worker."""
+    return timedelta(seconds=settings.EMAIL_TIMEOUT * 3 + 60)
+
+
 def _needs_sending():
-    return Q(email_status=Notification.EmailStatus.PENDING) | Q(
-        email_status=Notification.EmailStatus.FAILED, attempts__lt=MAX_ATTEMPTS
+    status = Notification.EmailStatus
+    return (
+        Q(email_status=status.PENDING)
+        | Q(email_status=status.FAILED, attempts__lt=MAX_ATTEMPTS)
+        | Q(
+            email_status=status.SENDING,
+            attempts__lt=MAX_ATTEMPTS,
+            claimed_at__lt=timezone.now() - claim_timeout(),
+        )
     )
 
 
 def _send(note) -> int:
-    # Claim the row first, so two workers never mail the same message twice.
+    # Claim the row first: "sending" takes it out of everyone else's hands while its e-mail
+    # is on the way (the sweep, another task), so two workers never mail it twice. Only a
+    # claim left behind by a worker that died is taken back, after claim_timeout(); if that
+    # worker died after the mail server accepted the message, it is sent again: at least
+    # once, not lost.
     claimed = (
-        Notification.objects.filter(pk=note.pk, attempts=note.attempts)
+        Notification.objects.filter(pk=note.pk)
         .filter(_needs_sending())
-        .update(attempts=F("attempts") + 1)
+        .update(
+            email_status=Notification.EmailStatus.SENDING,
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+        )
     )
     if not claimed:
         return 0
