@@ -4,18 +4,21 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from applications import forms, policy, rules, selectors, services, workflow
-from applications.models import AGREEMENT_CLAUSES, Attachment, ChiefExpert, Membership
+from applications.models import AGREEMENT_CLAUSES, Attachment, ChiefExpert, Membership, State
 from applications.pdf import render_application_pdf
 from applications.uploads import attachment_response
+from liaoyang_consortia import dataversion
 from members.models import Organization
 from members.roles import Role, has_role
 from members.validators import normalize_uscc, suggest_kind, uscc_error
@@ -28,14 +31,47 @@ FIELD_SECTIONS = {"basic": forms.BasicForm, "lead": forms.LeadForm, "plan": form
 @login_required
 @require_safe
 def work_list(request):
-    context = selectors.work_list_for(
-        request.user, state=request.GET.get("state"), page=request.GET.get("page")
-    )
-    context["can_create"] = policy.can_create(request.user)
-    context["is_expert"] = has_role(request.user, Role.EXPERT)
+    context = {
+        "body": _work_list_body(request),
+        "can_create": policy.can_create(request.user),
+        "is_expert": has_role(request.user, Role.EXPERT),
+    }
     if policy.is_city(request.user):
         context["calendar_warning"] = calendar_warning()
     return render(request, "applications/work_list.html", context)
+
+
+WORK_LIST_CACHE_SECONDS = 600
+
+
+def _work_list_body(request) -> str:
+    """The work list's tiles, rows and pager, rendered once per user, filter, page, day and
+    version of the data behind it (liaoyang_consortia.dataversion): the page users open
+    most, served from the cache until something it shows changes. The version is read
+    before the data, so what is stored under it is never older than it."""
+    state = request.GET.get("state", "")
+    state = state if state in State.values else ""
+    page = request.GET.get("page", "")
+    page = page if page.isdigit() and len(page) < 6 else "1"
+    key = ":".join(
+        [
+            "work_list",
+            str(request.user.pk),
+            str(dataversion.current(dataversion.WORK_LIST)),
+            timezone.localdate().isoformat(),
+            request.LANGUAGE_CODE,
+            state,
+            page,
+        ]
+    )
+    body = cache.get(key)
+    if body is None:
+        context = selectors.work_list_for(request.user, state=state or None, page=page)
+        body = render_to_string(
+            "applications/_partials/work_list_body.html", context, request=request
+        )
+        cache.set(key, body, WORK_LIST_CACHE_SECONDS)
+    return body
 
 
 @login_required

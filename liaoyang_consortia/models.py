@@ -114,3 +114,21 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailError("审计记录只能新增，不能删除。")
+
+
+class DataVersion(models.Model):
+    """A counter per cached view of the data, raised by PostgreSQL triggers (migration
+    0004) in the same transaction as every write to the tables the view reads: a cache
+    keyed by it can never serve a page older than the data, whatever wrote to the tables
+    (a service, the admin, a queryset .update(), a script). liaoyang_consortia/dataversion.py
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"

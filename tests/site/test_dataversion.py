@@ -1,0 +1,101 @@
+"""The work list is cached per user and data version; the version is raised by PostgreSQL
+triggers in the writing transaction, so the cache never serves a page older than the data
+(liaoyang_consortia/dataversion.py)."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from applications.models import Application, State
+from liaoyang_consortia import dataversion
+from members.roles import Role
+from reviews.models import CalendarDay
+
+pytestmark = pytest.mark.django_db
+
+
+def _version():
+    return dataversion.current(dataversion.WORK_LIST)
+
+
+def test_it_has_a_trigger_on_every_table_the_work_list_reads():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = %s",
+            [f"portal_{dataversion.WORK_LIST}_version"],
+        )
+        tables = {row[0] for row in cursor.fetchall()}
+    assert tables == set(dataversion.WORK_LIST_TABLES)
+
+
+def test_it_raises_the_version_for_any_write_however_it_is_made(alice, bob):
+    application = Application.objects.create(lead=alice.profile.organization, created_by=alice)
+    steps = [
+        lambda: Application.objects.filter(pk=application.pk).update(state=State.COUNTY_REVIEW),
+        lambda: CalendarDay.objects.create(date=date(2027, 1, 4), kind="holiday", note="测试"),
+        lambda: bob.groups.add(Group.objects.get(name=Role.CITY_STAFF.value)),
+        lambda: Application.objects.filter(pk=application.pk).delete(),
+    ]
+    for step in steps:
+        before = _version()
+        step()
+        assert _version() > before
+    # A statement that changes nothing still counts (cheap, and never too stale).
+    before = _version()
+    Application.objects.filter(pk=-1).update(name_core="无")
+    assert _version() == before + 1
+
+
+def _work_list(client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/applications/")
+    assert response.status_code == 200
+    touched = any('"applications_application"' in q["sql"] for q in ctx.captured_queries)
+    return response.content.decode(), touched
+
+
+def test_it_serves_the_cached_list_until_the_data_changes(client, alice, bob):
+    now = timezone.now()
+    application = Application.objects.create(
+        lead=alice.profile.organization,
+        created_by=alice,
+        name_core="缓存测试",
+        state=State.COUNTY_REVIEW,
+        submitted_at=now,
+        state_since=now,
+    )
+    client.force_login(bob)
+    body, computed = _work_list(client)
+    assert computed and 'data-testid="count-county_review">1<' in body
+    body, computed = _work_list(client)
+    assert not computed and 'data-testid="count-county_review">1<' in body  # from the cache
+    # A write no service made (a queryset update, as a script or the admin might) is seen
+    # at once: the version moved.
+    Application.objects.filter(pk=application.pk).update(state=State.CITY_INTAKE)
+    body, computed = _work_list(client)
+    assert computed
+    assert 'data-testid="count-city_intake">1<' in body
+    assert 'data-testid="count-county_review"' not in body
+
+
+def test_it_keeps_each_users_list_to_that_user(client, alice, bob):
+    now = timezone.now()
+    Application.objects.create(
+        lead=alice.profile.organization,
+        created_by=alice,
+        name_core="只给县区看",
+        state=State.COUNTY_REVIEW,
+        submitted_at=now,
+        state_since=now,
+    )
+    client.force_login(bob)
+    assert "只给县区看" in _work_list(client)[0]
+    client.force_login(alice)  # same version, same day, same filter: another user's key
+    body = _work_list(client)[0]
+    # alice's unit leads it but holds no object permission on it here (made directly).
+    assert "只给县区看" not in body and 'data-testid="empty-work-list"' in body
