@@ -47,8 +47,27 @@ def notice_status(notice: PublicNotice, today: date | None = None) -> str:
     return ENDED
 
 
+# What the public notice pages show of an application: not its plan's long texts, which
+# would make each of up to dozens of rows kilobytes wide.
+LISTED_COLUMNS = [
+    "id",
+    "name_core",
+    "state",
+    "lead",
+    "industry_field",
+    "lead__name",
+    "lead__county",
+    "lead__county__name",
+    "industry_field__name",
+]
+
+
 def _listed_applications():
-    return Application.objects.select_related("lead__county", "industry_field").order_by("pk")
+    return (
+        Application.objects.select_related("lead__county", "industry_field")
+        .only(*LISTED_COLUMNS)
+        .order_by("pk")
+    )
 
 
 # --- Public ------------------------------------------------------------------------------
