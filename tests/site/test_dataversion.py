@@ -51,6 +51,17 @@ def test_it_raises_the_version_for_any_write_however_it_is_made(alice, bob):
     assert _version() == before + 1
 
 
+def test_it_keeps_the_version_when_someone_signs_in(alice):
+    # A sign-in writes last_login, which no work list shows.
+    before = _version()
+    alice.last_login = timezone.now()
+    alice.save(update_fields=["last_login"])
+    assert _version() == before
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    assert _version() == before + 1
+
+
 def _work_list(client):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/applications/")
