@@ -20,7 +20,7 @@ from applications.pdf import render_application_pdf
 from applications.uploads import attachment_response
 from liaoyang_consortia import dataversion
 from members.models import Organization
-from members.roles import Role, has_role
+from members.roles import Role, has_role, unit_groups_of
 from members.validators import normalize_uscc, suggest_kind, uscc_error
 from reviews.workdays import calendar_warning
 
@@ -44,6 +44,17 @@ def work_list(request):
 WORK_LIST_CACHE_SECONDS = 600
 
 
+def _work_list_versions(user) -> list[str]:
+    """The data versions a user's work list depends on. Drafts are seen by their unit's
+    users (through its group) and by superusers only; county, city and expert lists do not
+    change when a draft is saved. (Object permissions given to a single user rather than
+    a unit's group are not considered: the portal gives none.)"""
+    names = [dataversion.WORK_LIST]
+    if user.is_superuser or unit_groups_of(user):
+        names.append(dataversion.WORK_LIST_DRAFTS)
+    return names
+
+
 def _work_list_body(request) -> str:
     """The work list's tiles, rows and pager, rendered once per user, filter, page, day and
     version of the data behind it (liaoyang_consortia.dataversion): the page users open
@@ -57,7 +68,7 @@ def _work_list_body(request) -> str:
         [
             "work_list",
             str(request.user.pk),
-            str(dataversion.current(dataversion.WORK_LIST)),
+            *map(str, dataversion.current(*_work_list_versions(request.user))),
             timezone.localdate().isoformat(),
             request.LANGUAGE_CODE,
             state,

@@ -25,7 +25,19 @@ def roles_of(user) -> list[Role]:
         if user.is_superuser and Role.ADMIN not in cached:
             cached.append(Role.ADMIN)
         user._portal_roles = cached
+        user._portal_group_names = names
     return cached
+
+
+UNIT_GROUP_PREFIX = "unit:"
+
+
+def unit_groups_of(user) -> list[str]:
+    """The names of the unit groups (members.services.unit_group) the user belongs to, read
+    with the roles (one query, cached on the user object)."""
+    roles_of(user)
+    names = getattr(user, "_portal_group_names", set())
+    return sorted(n for n in names if n.startswith(UNIT_GROUP_PREFIX))
 
 
 def has_role(user, role: Role) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import UnitInvitation, UserProfile
-from members.roles import Role, has_role
+from members.roles import UNIT_GROUP_PREFIX, Role, has_role
 
 # Apps whose every permission the admin role holds (a bureau admin need not be superuser).
 ADMIN_APPS = [
@@ -80,7 +80,7 @@ def sync_role_permissions() -> None:
 def unit_group(organization) -> Group:
     """The group of a unit's users. Object permissions on the unit's applications are given
     to this group, so a colleague who joins later sees them at once."""
-    group, _ = Group.objects.get_or_create(name=f"unit:{organization.uscc}")
+    group, _ = Group.objects.get_or_create(name=f"{UNIT_GROUP_PREFIX}{organization.uscc}")
     return group
 
 

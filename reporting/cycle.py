@@ -34,10 +34,9 @@ from django.utils.translation import gettext as _
 
 from applications.models import Consortium
 from liaoyang_consortia.notifications import notify
-from members.roles import Role
+from members.roles import UNIT_GROUP_PREFIX, Role
 from reporting import rules
 from reporting.models import OPEN_STATUSES, AnnualReport, ReminderLog
-from reporting.selectors import UNIT_GROUP_PREFIX
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,8 @@ from django.http import Http404
 from applications.models import Consortium
 from applications.policy import is_city
 from members.models import Organization
-from members.roles import Role, has_role
+from members.roles import UNIT_GROUP_PREFIX, Role, has_role
 from reporting.models import OPEN_STATUSES, AnnualReport, ReportStatus
-
-UNIT_GROUP_PREFIX = "unit:"
 
 
 def unit_group_name(organization) -> str:

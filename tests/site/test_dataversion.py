@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from applications import services
 from applications.models import Application, State
 from liaoyang_consortia import dataversion
 from members.roles import Role
@@ -19,22 +20,28 @@ pytestmark = pytest.mark.django_db
 
 
 def _version():
-    return dataversion.current(dataversion.WORK_LIST)
+    return dataversion.current(dataversion.WORK_LIST)[0]
+
+
+def _drafts():
+    return dataversion.current(dataversion.WORK_LIST_DRAFTS)[0]
 
 
 def test_it_has_a_trigger_on_every_table_the_work_list_reads():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE t.tgname = %s",
-            [f"portal_{dataversion.WORK_LIST}_version"],
+            "WHERE t.tgname LIKE %s",
+            [f"portal_{dataversion.WORK_LIST}%"],
         )
         tables = {row[0] for row in cursor.fetchall()}
     assert tables == set(dataversion.WORK_LIST_TABLES)
 
 
 def test_it_raises_the_version_for_any_write_however_it_is_made(alice, bob):
-    application = Application.objects.create(lead=alice.profile.organization, created_by=alice)
+    application = Application.objects.create(
+        lead=alice.profile.organization, created_by=alice, submitted_at=timezone.now()
+    )
     steps = [
         lambda: Application.objects.filter(pk=application.pk).update(state=State.COUNTY_REVIEW),
         lambda: CalendarDay.objects.create(date=date(2027, 1, 4), kind="holiday", note="测试"),
@@ -45,10 +52,21 @@ def test_it_raises_the_version_for_any_write_however_it_is_made(alice, bob):
         before = _version()
         step()
         assert _version() > before
-    # A statement that changes nothing still counts (cheap, and never too stale).
-    before = _version()
+
+
+def test_it_tells_a_draft_saved_from_a_change_others_see(alice):
+    draft = Application.objects.create(lead=alice.profile.organization, created_by=alice)
+    shared, drafts = _version(), _drafts()
+    Application.objects.filter(pk=draft.pk).update(name_core="草稿")
+    assert (_version(), _drafts()) == (shared, drafts + 1)
+    # Submitting it (submitted_at set) is a change the county sees.
+    Application.objects.filter(pk=draft.pk).update(submitted_at=timezone.now())
+    assert (_version(), _drafts()) == (shared + 1, drafts + 2)  # it was a draft before
+    Application.objects.filter(pk=draft.pk).update(name_core="已提交")
+    assert (_version(), _drafts()) == (shared + 2, drafts + 2)
+    # A statement that touches no row raises nothing.
     Application.objects.filter(pk=-1).update(name_core="无")
-    assert _version() == before + 1
+    assert (_version(), _drafts()) == (shared + 2, drafts + 2)
 
 
 def test_it_keeps_the_version_when_someone_signs_in(alice):
@@ -92,6 +110,31 @@ def test_it_serves_the_cached_list_until_the_data_changes(client, alice, bob):
     assert computed
     assert 'data-testid="count-city_intake">1<' in body
     assert 'data-testid="count-county_review"' not in body
+
+
+def test_it_keeps_the_county_list_cached_while_an_applicant_types_a_draft(client, alice, bob):
+    now = timezone.now()
+    Application.objects.create(
+        lead=alice.profile.organization,
+        created_by=alice,
+        name_core="已提交的",
+        state=State.COUNTY_REVIEW,
+        submitted_at=now,
+        state_since=now,
+    )
+    client.force_login(alice)
+    owner = client.get("/applications/")  # alice's unit has no permission rows here: empty
+    assert owner.status_code == 200
+    draft = services.create_application(actor=alice)
+    client.force_login(bob)
+    assert _work_list(client)[1]
+    services.save_fields(actor=alice, application=draft, values={"name_core": "草稿中"})
+    body, computed = _work_list(client)
+    assert not computed and "已提交的" in body  # the county's list did not change
+    # alice's own list, which shows her drafts, did.
+    client.force_login(alice)
+    body, computed = _work_list(client)
+    assert computed and "草稿中" in body
 
 
 def test_it_keeps_each_users_list_to_that_user(client, alice, bob):
