@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, Func, Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,8 +91,28 @@ def _display(cell) -> dict:
 # --- Pure helpers ----------------------------------------------------------------------
 
 
-def days(delta: timedelta) -> float:
-    return delta.total_seconds() / 86400
+def days(delta: timedelta | float) -> float:
+    """Days in a timedelta, or in a number of seconds."""
+    seconds = delta.total_seconds() if isinstance(delta, timedelta) else delta
+    return seconds / 86400
+
+
+class EpochSeconds(Func):
+    """A timestamp as seconds since 1970 (a float). The pipeline reads ten thousand log
+    rows, and Django's time-zone-aware loading of each timestamp costs more than the rest
+    of the page together; differences of these numbers are the same durations."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # The demo database (make run).
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s) - 2440587.5) * 86400.0",
+            **extra_context,
+        )
 
 
 def mean_median(values: list[float]) -> tuple[float | None, float | None]:
@@ -112,10 +132,13 @@ class Pipeline:
     totals: list[float] = field(default_factory=list)
 
 
-def pipeline_from_logs(rows: Iterable[tuple[int, str | None, str, datetime]]) -> Pipeline:
+def pipeline_from_logs(
+    rows: Iterable[tuple[int, str | None, str, datetime | float]],
+) -> Pipeline:
     """The time spent in each state, from the transition log.
 
-    rows: (object_id, source_state, state, timestamp), ordered by object and time. A stay
+    rows: (object_id, source_state, state, timestamp), ordered by object and time; the
+    timestamps are datetimes or seconds since 1970 (pipeline_table reads the latter). A stay
     runs from the log row that entered a state to the row that left it; a stay still going
     on is not a duration yet, and one whose entry is missing from the log (its source is not
     the state the log last entered) is skipped rather than guessed. Time as a draft is not
@@ -298,22 +321,26 @@ def pipeline_table(year: int | None = None) -> Table:
     they stayed, from the django-fsm-log transition log.
 
     One query loads the log rows of the submitted applications and Python computes the
-    durations (medians do not aggregate in SQL portably). It is bounded: about ten short
-    rows per application (a few MB for the 10,000 applications of DESIGN.md §11), streamed
-    with iterator() and folded application by application, so only the durations are kept.
+    durations (medians do not aggregate in SQL portably). It is bounded: a few short rows
+    per application (about 13,000 rows, 2 MB, for the 10,000 applications of DESIGN.md
+    §11), read in one go (a server-side cursor cost more than the rows) and folded
+    application by application.
     """
+    from django.contrib.contenttypes.models import ContentType
     from django_fsm_log.models import StateLog
 
     logs = (
         StateLog.objects.filter(
-            content_type__app_label="applications",
-            content_type__model="application",
+            # The id itself (Django caches it), not a join on app label and model: with the
+            # join PostgreSQL guesses a few hundred rows and looks each application up on
+            # its own (DESIGN.md §11, 10,000 applications).
+            content_type_id=ContentType.objects.get_for_model(Application).pk,
             object_id__in=submitted_applications(year).values("pk"),
         )
         .order_by("object_id", "timestamp", "pk")
-        .values_list("object_id", "source_state", "state", "timestamp")
+        .values_list("object_id", "source_state", "state", EpochSeconds("timestamp"))
     )
-    result = pipeline_from_logs(logs.iterator(chunk_size=2000))
+    result = pipeline_from_logs(list(logs))
     rows = []
     for state in PIPELINE_STATES:
         mean, median = mean_median(result.stays.get(state, []))
