@@ -126,7 +126,9 @@ def _submit_guard(application, **kwargs):
     from applications import rules, selectors
 
     findings = rules.check(
-        selectors.application_facts(application, on=kwargs["at"].date()),
+        # The day in Liaoyang: `at` is in UTC, eight hours behind (a ban ends at midnight
+        # Beijing time, not at 08:00).
+        selectors.application_facts(application, on=timezone.localdate(kwargs["at"])),
         rules.Policy(
             min_units=kwargs["policy_version"].min_units,
             min_rd_ratio=kwargs["policy_version"].min_rd_ratio,

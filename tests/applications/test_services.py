@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -167,6 +167,20 @@ def test_it_blocks_a_banned_lead_and_lifts_the_ban_after_three_years(alice, comp
         services.submit(actor=alice, application_id=complete.pk)
     assert any("不得牵头" in m for m in err.value.messages)
     IntegrityRecord.objects.update(end_date=today - timedelta(days=1))
+    assert services.submit(actor=alice, application_id=complete.pk).state == State.COUNTY_REVIEW
+
+
+def test_it_judges_a_ban_by_the_date_in_liaoyang_not_in_utc(alice, complete, time_machine):
+    # 27 November, 01:00 in Liaoyang is still 26 November, 17:00 in UTC.
+    time_machine.move_to(datetime(2026, 11, 26, 17, 0, tzinfo=UTC), tick=False)
+    assert timezone.localdate() == date(2026, 11, 27)
+    IntegrityRecord.objects.create(
+        organization=complete.lead,
+        kind="lead_ban",
+        start_date=date(2023, 11, 27),
+        end_date=date(2026, 11, 26),  # its last day has passed in Liaoyang
+        reason="未履行牵头职责",
+    )
     assert services.submit(actor=alice, application_id=complete.pk).state == State.COUNTY_REVIEW
 
 
