@@ -57,7 +57,13 @@ def _resolve(overrides: Overrides | None) -> Overrides:
 
 
 def _as_date(day: date) -> date:
-    return day.date() if isinstance(day, datetime) else day
+    if isinstance(day, datetime):
+        # A moment is a day in Liaoyang: an aware UTC time before 08:00 Beijing time would
+        # otherwise fall on the day before.
+        from django.utils import timezone
+
+        return timezone.localdate(day) if timezone.is_aware(day) else day.date()
+    return day
 
 
 def _is_working_day(day: date, overrides: Overrides) -> bool:

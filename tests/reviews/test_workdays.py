@@ -8,7 +8,7 @@ days 01-26 (Sun) and 02-08 (Sat); 国庆 2025 is 10-01..10-08 with 09-28 (Sun) a
 Tests passing `overrides` need no database; those marked django_db use CalendarDay rows.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 import pytest
@@ -29,6 +29,13 @@ NONE = {}  # no admin overrides: pure, no database
 
 
 # --- is_working_day ----------------------------------------------------------------------
+
+
+def test_it_reads_a_moment_as_the_day_in_liaoyang():
+    # 2025-10-08 20:00 UTC is 9 October 04:00 in Liaoyang: a working day, not the holiday.
+    moment = datetime(2025, 10, 8, 20, 0, tzinfo=UTC)
+    assert is_working_day(moment, NONE) is True
+    assert is_working_day(date(2025, 10, 8), NONE) is False
 
 
 def test_it_agrees_with_chinesecalendar_on_every_day_the_package_knows():
