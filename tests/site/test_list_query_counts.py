@@ -429,16 +429,15 @@ def admin_consortia(w, start, stop):
     return [make_consortium(creator=w.alice) for _ in range(start, stop)]
 
 
-@arranging
-def admin_projects(w, start, stop):
-    consortia(w, start, stop)
-    return list(ConsortiumProject.objects.order_by("pk")[start:stop])
+def made_by(make, model):
+    """The admin's rows of `model` that a portal page's `make` creates along with its own."""
 
+    @arranging
+    def rows(w, start, stop):
+        make(w, start, stop)
+        return list(model.objects.order_by("pk")[start:stop])
 
-@arranging
-def admin_member_changes(w, start, stop):
-    consortia(w, start, stop)
-    return list(MemberChange.objects.order_by("pk")[start:stop])
+    return rows
 
 
 @arranging
@@ -456,48 +455,6 @@ def admin_lead_changes(w, start, stop):
             )
         )
     return made
-
-
-@arranging
-def admin_consortium_members(w, start, stop):
-    consortium_filings(w, start, stop)
-    return list(ConsortiumMember.objects.order_by("pk")[start:stop])
-
-
-@arranging
-def admin_reports(w, start, stop):
-    reports(w, start, stop)
-    return list(AnnualReport.objects.order_by("pk")[start:stop])
-
-
-@arranging
-def admin_experts(w, start, stop):
-    expert_pool(w, start, stop)
-    return list(ExpertProfile.objects.order_by("pk")[start:stop])
-
-
-@arranging
-def admin_assignments(w, start, stop):
-    expert_tasks(w, start, stop)
-    return list(ExpertAssignment.objects.order_by("pk")[start:stop])
-
-
-@arranging
-def admin_notices(w, start, stop):
-    managed_notices(w, start, stop)
-    return list(PublicNotice.objects.order_by("pk")[start:stop])
-
-
-@arranging
-def admin_objections(w, start, stop):
-    managed_notices(w, start, stop)
-    return list(Objection.objects.order_by("pk")[start:stop])
-
-
-@arranging
-def admin_meetings(w, start, stop):
-    meetings(w, start, stop)
-    return list(PartyGroupMeeting.objects.order_by("pk")[start:stop])
 
 
 @arranging
@@ -587,16 +544,19 @@ PAGES = [
             ("/admin/applications/application/", admin_applications),
             ("/admin/applications/membership/", admin_memberships),
             ("/admin/applications/consortium/", admin_consortia),
-            ("/admin/applications/consortiumproject/", admin_projects),
-            ("/admin/applications/memberchange/", admin_member_changes),
+            ("/admin/applications/consortiumproject/", made_by(consortia, ConsortiumProject)),
+            ("/admin/applications/memberchange/", made_by(consortia, MemberChange)),
             ("/admin/applications/leadchange/", admin_lead_changes),
-            ("/admin/applications/consortiummember/", admin_consortium_members),
-            ("/admin/reporting/annualreport/", admin_reports),
-            ("/admin/reviews/expertprofile/", admin_experts),
-            ("/admin/reviews/expertassignment/", admin_assignments),
-            ("/admin/reviews/publicnotice/", admin_notices),
-            ("/admin/reviews/objection/", admin_objections),
-            ("/admin/reviews/partygroupmeeting/", admin_meetings),
+            (
+                "/admin/applications/consortiummember/",
+                made_by(consortium_filings, ConsortiumMember),
+            ),
+            ("/admin/reporting/annualreport/", made_by(reports, AnnualReport)),
+            ("/admin/reviews/expertprofile/", made_by(expert_pool, ExpertProfile)),
+            ("/admin/reviews/expertassignment/", made_by(expert_tasks, ExpertAssignment)),
+            ("/admin/reviews/publicnotice/", made_by(managed_notices, PublicNotice)),
+            ("/admin/reviews/objection/", made_by(managed_notices, Objection)),
+            ("/admin/reviews/partygroupmeeting/", made_by(meetings, PartyGroupMeeting)),
             ("/admin/members/organization/", admin_organizations),
             ("/admin/members/integrityrecord/", admin_integrity_records),
             ("/admin/liaoyang_consortia/auditevent/", admin_audit_events),
