@@ -93,6 +93,8 @@ class Facts:
     chief_experts: int = 0
     # The last day of a ban on leading (article 24) in force on the day judged, if any.
     lead_banned_until: date | None = None
+    # The lead unit's registration was verified by its county or the city (DESIGN.md §13).
+    lead_verified: bool = True
 
     @property
     def lead(self) -> Unit | None:
@@ -408,6 +410,22 @@ def lead_not_banned(facts: Facts, policy: Policy) -> list[Finding]:
         "第二十四条",
         _("牵头单位被取消联合体牵头资格，%(y)d年%(m)d月%(d)d日前不得牵头组建联合体。")
         % {"y": until.year, "m": until.month, "d": until.day},
+    )
+
+
+@rule("lead_verified")
+def lead_verified(facts: Facts, policy: Policy) -> list[Finding]:
+    if facts.lead_verified:
+        return []
+    return _finding(
+        "lead_verified",
+        Severity.ERROR,
+        "lead",
+        "平台注册",
+        _(
+            "牵头单位的单位注册尚未核验通过：核验通过前可以填写草稿，但不能提交。"
+            "请在“单位注册”页面查看核验进度。"
+        ),
     )
 
 

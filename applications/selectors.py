@@ -223,7 +223,11 @@ def application_facts(application, *, on=None, page=None) -> rules.Facts:
             until = record.end_date or date.max
             lead_banned_until = max(until, lead_banned_until or until)
     agreement = page["agreement"]
+    lead = next(
+        (m.organization for m in memberships if m.role == Membership.Role.LEAD), application.lead
+    )
     return rules.Facts(
+        lead_verified=lead.verified_at is not None,
         name_core=application.name_core,
         industry_chosen=application.industry_field_id is not None,
         industry_in_scope=bool(

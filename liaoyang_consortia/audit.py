@@ -51,9 +51,9 @@ def _clean(value):
     return value
 
 
-def record(*, kind, actor=None, request=None, path="", detail=None) -> AuditEvent:
+def record(*, kind, actor=None, request=None, path="", detail=None, ip=None) -> AuditEvent:
     """Append one event. `actor` is a user or None; `request`, when there is one, gives the
-    path and the client IP."""
+    path and the client IP (a service, which never sees the request, passes `ip`)."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if request is not None and not path:
@@ -62,7 +62,7 @@ def record(*, kind, actor=None, request=None, path="", detail=None) -> AuditEven
         kind=kind,
         actor=actor,
         path=_clean(path)[:500],
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else ip,
         detail=_clean(detail or {}),
     )
 

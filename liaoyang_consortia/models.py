@@ -78,6 +78,9 @@ class AuditEvent(models.Model):
         DENIED = "denied", _("拒绝访问")
         TRANSITION = "transition", _("状态变更")
         CHANGE = "change", _("数据修改")
+        REGISTRATION = "registration", _("单位注册")
+        VERIFICATION = "verification", _("单位核验")
+        PASSWORD_RESET = "password_reset", _("找回密码")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     # PROTECT: a user with audit history is deactivated, never deleted (the trail keeps

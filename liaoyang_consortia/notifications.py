@@ -23,11 +23,20 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
 
-def notify(*, recipients, event: str, subject: str, body: str, url: str = "") -> list[Notification]:
-    """Queue one message per distinct active recipient."""
+def notify(
+    *,
+    recipients,
+    event: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    to_inactive: bool = False,
+) -> list[Notification]:
+    """Queue one message per distinct active recipient. `to_inactive` is for the one mail
+    an account gets before it is active: the link that confirms its e-mail address."""
     seen, rows = set(), []
     for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
+        if user is None or user.pk in seen or not (user.is_active or to_inactive):
             continue
         seen.add(user.pk)
         rows.append(

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "django_fsm_log",
     "django_celery_beat",
+    "captcha",
     "liaoyang_consortia",
     "members",
     "applications",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "liaoyang_consortia.audit.DeniedAccessAuditMiddleware",
     # Inside the header middleware above, so the second-factor page gets the same headers.
     "liaoyang_consortia.security.TwoFactorMiddleware",
+    # After the second factor: a password an admin set must be changed first.
+    "members.middleware.PasswordChangeRequiredMiddleware",
     # Axes must come last so it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,6 +125,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A password-reset link works once (its hash covers the password) and for 30 minutes.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=30 * 60)
+# Registrations and password-reset requests accepted from one IP address per hour
+# (members.accounts.rules.over_rate_limit, counted in the audit trail).
+ACCOUNT_RATE_LIMIT_PER_HOUR = env.int("ACCOUNT_RATE_LIMIT_PER_HOUR", default=10)
+# The captcha (django-simple-captcha) is drawn by the portal itself: no outside service.
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
+CAPTCHA_MATH_CHALLENGE_OPERATOR = "x"
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_IMAGE_SIZE = (120, 40)
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_LETTER_ROTATION = (-20, 20)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "applications:list"
 LOGOUT_REDIRECT_URL = "home"

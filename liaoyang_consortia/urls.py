@@ -1,8 +1,10 @@
+from captcha import views as captcha_views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from liaoyang_consortia import views
+from members.accounts import views as accounts
 from members.forms import PortalAuthenticationForm
 
 urlpatterns = [
@@ -19,14 +21,43 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
-        "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
+        "accounts/password_change/", accounts.PasswordChangeView.as_view(), name="password_change"
     ),
     path(
         "accounts/password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    path("accounts/", include("members.accounts.urls")),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # Only the captcha's images (no audio: no speech synthesiser here; no refresh: the
+    # page is reloaded for a new one).
+    re_path(
+        r"^captcha/image/(?P<key>\w+)/$",
+        captcha_views.captcha_image,
+        {"scale": 1},
+        name="captcha-image",
+    ),
+    re_path(
+        r"^captcha/image/(?P<key>\w+)@2/$",
+        captcha_views.captcha_image,
+        {"scale": 2},
+        name="captcha-image-2x",
     ),
     path("applications/", include("applications.urls")),
     path("my-consortia/", include("applications.urls_consortia")),

@@ -4,12 +4,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
+from members.accounts.services import require_password_change
 from members.models import (
     County,
     IndustryField,
     IntegrityRecord,
     Organization,
     PolicyVersion,
+    UnitRegistration,
     UsccWhitelist,
     UserProfile,
 )
@@ -43,8 +45,9 @@ class OrganizationAdmin(GuardedModelAdmin):
         "legal_representative",
         "contact_name",
         "contact_phone",
+        "verified_at",
     ]
-    list_filter = ["kind", "county"]
+    list_filter = ["kind", "county", ("verified_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "uscc", "legal_representative", "contact_name", "contact_phone"]
     list_select_related = ["county"]
     readonly_fields = ["created_at", "updated_at"]
@@ -54,11 +57,28 @@ class OrganizationAdmin(GuardedModelAdmin):
         return obj.location_display
 
     fieldsets = [
-        (None, {"fields": ["name", "uscc", "kind", "county"]}),
+        (None, {"fields": ["name", "uscc", "kind", "county", "verified_at"]}),
         (_("法定代表人与地址"), {"fields": ["legal_representative", "address"]}),
         (_("联系人"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
         (_("记录"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+
+@admin.register(UnitRegistration)
+class UnitRegistrationAdmin(admin.ModelAdmin):
+    """Read-only here: registrations are decided on the portal's verification pages (with
+    their notifications and audit events)."""
+
+    list_display = ["name", "uscc", "kind", "state", "county", "registrant", "created_at"]
+    list_filter = ["state", "kind", "county"]
+    search_fields = ["name", "uscc", "registrant__username", "email"]
+    list_select_related = ["county", "registrant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(UsccWhitelist)
@@ -135,6 +155,25 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["groups", "is_active", "is_staff", "profile__county"]
     search_fields = ["username", "first_name", "last_name", "email", "profile__organization__name"]
     list_select_related = ["profile__organization", "profile__county"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # Staff accounts are made here (DESIGN.md §13): the first sign-in with the
+            # password the admin chose must set a new one. After the profile inline has
+            # saved, which would otherwise leave the flag unset.
+            require_password_change(user=form.instance)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and str(id) != str(request.user.pk)
+        ):
+            # An admin set someone's password: it is a one-time password for that user.
+            require_password_change(user=self.get_object(request, id))
+        return response
 
     @admin.display(description=_("所属单位"), ordering="profile__organization__name")
     def unit(self, obj):

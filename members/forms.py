@@ -14,6 +14,12 @@ class PortalAuthenticationForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["username"].label = _("用户名或电子邮箱")
+
+    def clean_username(self):
+        # Self-registered users sign in with their e-mail address, stored in lower case.
+        username = (self.cleaned_data.get("username") or "").strip()
+        return username.lower() if "@" in username else username
 
 
 class InviteColleagueForm(forms.Form):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from members.fields import UsccField
 from members.roles import Role
@@ -90,6 +91,11 @@ class Organization(models.Model):
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    # Set when the unit's registration (UnitRegistration) is verified by its county (or the
+    # city). Only a verified unit may submit an application as its lead; its name and code
+    # are then changed only through a new verification. Units entered as members of
+    # someone else's application are not verified until they register themselves.
+    verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -109,6 +115,10 @@ class Organization(models.Model):
     @property
     def location_display(self) -> str:
         return self.county.name if self.county_id else str(_("辽阳市外"))
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class UsccWhitelist(models.Model):
@@ -173,6 +183,13 @@ class UserProfile(models.Model):
         help_text=_("可以邀请和移除本单位的其他用户。"),
     )
     phone = models.CharField(_("手机号"), max_length=30, blank=True)
+    # An admin set this user's password (a new staff account, a reset in the admin): the
+    # next sign-in must choose a new one, so the admin never knows a password in use.
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        help_text=_("由管理员设置密码的账号，首次登录时必须修改密码。"),
+    )
 
     class Meta:
         verbose_name = _("用户资料")
@@ -363,3 +380,144 @@ class UnitInvitation(models.Model):
     @property
     def status(self) -> "UnitInvitation.Status":
         return self.status_on()
+
+
+EMAIL_CONFIRMATION_HOURS = 24
+
+
+def _email_token_expiry():
+    return timezone.now() + timedelta(hours=EMAIL_CONFIRMATION_HOURS)
+
+
+def registration_licence_path(instance, filename):
+    # A random name: the original never reaches the file system (it is kept in a field).
+    return f"registrations/{uuid.uuid4().hex}"
+
+
+class UnitRegistration(ConcurrentTransitionMixin, models.Model):
+    """A unit's registration (单位注册, DESIGN.md §13), or a later change of its verified
+    name or code: what the registrant declared, the business-licence scan, and the county's
+    (or the city's) verification. The proposed values are applied to the Organization when
+    it is verified. Transitions change fields only; members.accounts.services runs them."""
+
+    class State(models.TextChoices):
+        EMAIL_PENDING = "email_pending", _("待确认邮箱")
+        PENDING = "pending", _("待核验")
+        RETURNED = "returned", _("已退回修改")
+        VERIFIED = "verified", _("已核验")
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("单位注册")
+        CHANGE = "change", _("名称或代码变更")
+
+    OPEN_STATES = (State.EMAIL_PENDING, State.PENDING, State.RETURNED)
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.NEW)
+    state = FSMField(_("状态"), default=State.EMAIL_PENDING, choices=State.choices, protected=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    registrant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("注册人"),
+        on_delete=models.PROTECT,
+        related_name="unit_registrations",
+    )
+    # What the registrant declared (applied to the Organization once verified).
+    name = models.CharField(_("单位名称"), max_length=200)
+    uscc = UsccField(_("统一社会信用代码"))
+    org_kind = models.CharField(_("单位类型"), max_length=20, choices=Organization.Kind.choices)
+    county = models.ForeignKey(
+        County,
+        verbose_name=_("所在县（市、区）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("辽阳市外的单位留空。"),
+    )
+    address = models.CharField(_("注册地址"), max_length=200)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50)
+    registrant_name = models.CharField(_("注册人姓名"), max_length=50)
+    mobile = models.CharField(_("手机号"), max_length=11)
+    email = models.EmailField(_("电子邮箱"), max_length=150)
+    licence = models.FileField(
+        _("营业执照扫描件"), upload_to=registration_licence_path, max_length=200
+    )
+    licence_name = models.CharField(_("原文件名"), max_length=255)
+    licence_content_type = models.CharField(_("文件类型"), max_length=100)
+    licence_size = models.PositiveBigIntegerField(_("大小（字节）"))
+    licence_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    declared_at = models.DateTimeField(_("承诺时间"))
+    # The e-mail confirmation link: one random token at a time, valid 24 hours, cleared
+    # once used (so it works once).
+    email_token = models.UUIDField(_("邮箱确认令牌"), null=True, blank=True, unique=True)
+    email_token_expires_at = models.DateTimeField(_("确认链接有效期至"), null=True, blank=True)
+    email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交核验时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核验人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("单位注册")
+        verbose_name_plural = _("单位注册")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open registration per code: two people registering the same code at once
+            # make exactly one.
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=models.Q(state__in=["email_pending", "pending", "returned"]),
+                name="unitregistration_one_open_per_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "county"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_state_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def handled_by_city(self) -> bool:
+        """Units outside Liaoyang and in a recommending unit without a county code (高新区)
+        are verified by city staff; the others by their county."""
+        return self.county_id is None or not self.county.code
+
+    @transition(field=state, source=State.EMAIL_PENDING, target=State.PENDING)
+    def confirm_email(self, *, at):
+        self.email_confirmed_at = at
+        self.email_token = None
+        self.email_token_expires_at = None
+        self.submitted_at = at
+
+    @transition(field=state, source=State.PENDING, target=State.VERIFIED)
+    def verify(self, *, by, at):
+        self.decided_by = by
+        self.decided_at = at
+        self.return_reason = ""
+
+    @transition(field=state, source=State.PENDING, target=State.RETURNED)
+    def send_back(self, *, by, at, reason):
+        self.decided_by = by
+        self.decided_at = at
+        self.return_reason = reason
+
+    @transition(field=state, source=State.RETURNED, target=State.PENDING)
+    def resubmit(self, *, at):
+        self.submitted_at = at

@@ -99,3 +99,30 @@ def suggest_kind(value) -> str | None:
 def division_code(value) -> str:
     """Positions 3-8: the GB/T 2260 division where the unit was registered."""
     return normalize_uscc(value)[2:8]
+
+
+# A mainland mobile number: 11 digits, 1 then 3-9 (numbers are issued from 13x to 19x).
+_MOBILE_DIGITS = 11
+
+
+def normalize_mobile(value) -> str:
+    """What people type around a number (blanks, dashes, +86, full-width digits) removed."""
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    text = "".join(ch for ch in text if ch not in " -")
+    if text.startswith("+86"):
+        text = text[3:]
+    return text
+
+
+def validate_mobile(value) -> None:
+    number = normalize_mobile(value)
+    if not (
+        len(number) == _MOBILE_DIGITS
+        and number.isascii()
+        and number.isdigit()
+        and number[0] == "1"
+        and number[1] in "3456789"
+    ):
+        raise ValidationError(
+            _("请输入11位中国大陆手机号码，例如 13912345678。"), code="invalid_mobile"
+        )

@@ -1,0 +1,90 @@
+"""Reads for registrations and the account pages. A list is one query whatever its length."""
+
+from datetime import timedelta
+
+from django.http import Http404
+from django.utils import timezone
+
+from liaoyang_consortia.models import AuditEvent
+from members.accounts import policy
+from members.models import UnitRegistration
+
+QUEUE_PAGE = 100
+
+
+def queue(user, *, state: str | None = None) -> list[UnitRegistration]:
+    """The registrations this user verifies, waiting ones first (oldest first), then the
+    rest newest first."""
+    qs = (
+        UnitRegistration.objects.filter(policy.verifier_q(user))
+        .select_related("county", "organization", "registrant")
+        .order_by("-submitted_at", "-created_at")
+    )
+    # Without a state: all but those whose e-mail is not confirmed yet (nobody may have
+    # typed them but the registrant).
+    qs = qs.filter(state=state) if state else qs.exclude(state=UnitRegistration.State.EMAIL_PENDING)
+    rows = list(qs[:QUEUE_PAGE])
+    waiting = [r for r in rows if r.state == UnitRegistration.State.PENDING]
+    waiting.sort(key=lambda r: r.submitted_at or r.created_at)
+    return waiting + [r for r in rows if r.state != UnitRegistration.State.PENDING]
+
+
+def queue_counts(user) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = (
+        UnitRegistration.objects.filter(policy.verifier_q(user))
+        .exclude(state=UnitRegistration.State.EMAIL_PENDING)
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    return {row["state"]: row["n"] for row in rows}
+
+
+def pending_count(user) -> int:
+    if not policy.is_verifier(user):
+        return 0
+    return (
+        UnitRegistration.objects.filter(policy.verifier_q(user))
+        .filter(state=UnitRegistration.State.PENDING)
+        .count()
+    )
+
+
+def registration_for(user, pk) -> UnitRegistration:
+    """A registration the user may see (its registrant side or its verifier), or 404."""
+    registration = (
+        UnitRegistration.objects.select_related(
+            "county", "organization", "registrant", "decided_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if registration is None or not policy.may_view(user, registration):
+        raise Http404
+    return registration
+
+
+def own_registration(user) -> UnitRegistration | None:
+    """The registration of the user's unit to show on its registration page: the open one,
+    else the latest."""
+    profile = getattr(user, "profile", None)
+    if not (user.is_authenticated and profile and profile.organization_id):
+        return None
+    rows = list(
+        UnitRegistration.objects.filter(organization_id=profile.organization_id)
+        .select_related("county", "organization", "decided_by")
+        .order_by("-created_at")[:5]
+    )
+    visible = [r for r in rows if policy.is_registrant_side(user, r)]
+    open_rows = [r for r in visible if r.is_open]
+    return (open_rows or visible or [None])[0]
+
+
+def attempts_from(ip: str | None, kind: str, *, hours: int = 1) -> int:
+    """Requests of this kind (registrations, resends, reset requests) recorded for this IP
+    address in the last `hours`: what the rate limit counts."""
+    if not ip:
+        return 0
+    since = timezone.now() - timedelta(hours=hours)
+    return AuditEvent.objects.filter(kind=kind, ip=ip, at__gte=since, actor__isnull=True).count()
