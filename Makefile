@@ -1,7 +1,7 @@
 # The two commands of the README's first section, and a few helpers.
 .PHONY: run test lint migrate messages clean bench
 
-run:  ## the demo on http://127.0.0.1:8000 (SQLite, eager Celery)
+run:  ## the demo on http://127.0.0.1:8000 (SQLite, eager Celery; another port: make run PORT=8001)
 	scripts/run.sh
 
 test:  ## the whole suite on real PostgreSQL, Redis and Chromium

@@ -18,6 +18,7 @@ WORK_LIST_TABLES = [
     "reviews_calendarday",
 ]
 
+# PostgreSQL: one statement-level trigger per table, calling a PL/pgSQL function.
 FUNCTION = """
 CREATE OR REPLACE FUNCTION portal_bump_data_version() RETURNS trigger AS $$
 BEGIN
@@ -40,6 +41,64 @@ def _drop(table):
     return f"DROP TRIGGER IF EXISTS portal_{WORK_LIST}_version ON {table};"
 
 
+POSTGRESQL_FORWARD = [FUNCTION, *[_trigger(t) for t in WORK_LIST_TABLES]]
+POSTGRESQL_BACKWARD = [
+    *[_drop(t) for t in WORK_LIST_TABLES],
+    "DROP FUNCTION portal_bump_data_version();",
+]
+
+# SQLite (the demo, `make run`): no functions, no statement-level or multi-event triggers,
+# no TRUNCATE. Three row-level triggers per table, each raising the version itself, in the
+# writing statement's transaction as on PostgreSQL. (A statement touching many rows raises
+# it once per row: more than needed, never less.) Trigger names are per database in
+# SQLite, hence the table in the name. Migrations 0005 and 0006 replace some of them.
+SQLITE_EVENTS = ["INSERT", "UPDATE", "DELETE"]
+SQLITE_BUMP = (
+    "INSERT INTO liaoyang_consortia_dataversion (name, version) VALUES ('{name}', 1) "
+    "ON CONFLICT (name) DO UPDATE SET version = version + 1;"
+)
+
+
+def _sqlite_name(event, table):
+    return f"portal_{WORK_LIST}_version_{event.lower()}_{table}"
+
+
+def _sqlite_trigger(event, table):
+    return (
+        f"CREATE TRIGGER {_sqlite_name(event, table)} AFTER {event} ON {table} "
+        f"BEGIN {SQLITE_BUMP.format(name=WORK_LIST)} END;"
+    )
+
+
+SQLITE_FORWARD = [_sqlite_trigger(e, t) for t in WORK_LIST_TABLES for e in SQLITE_EVENTS]
+SQLITE_BACKWARD = [
+    f"DROP TRIGGER IF EXISTS {_sqlite_name(e, t)};" for t in WORK_LIST_TABLES for e in SQLITE_EVENTS
+]
+
+
+STATEMENTS = {
+    "forward": {"postgresql": POSTGRESQL_FORWARD, "sqlite": SQLITE_FORWARD},
+    "backward": {"postgresql": POSTGRESQL_BACKWARD, "sqlite": SQLITE_BACKWARD},
+}
+
+
+def _run(direction, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor not in STATEMENTS[direction]:
+        raise NotImplementedError(f"data version triggers: no form for {vendor}")
+    for sql in STATEMENTS[direction][vendor]:
+        # As RunSQL runs each statement of a list: no parameters, no placeholders.
+        schema_editor.execute(sql, params=None)
+
+
+def forward(apps, schema_editor):
+    _run("forward", schema_editor)
+
+
+def backward(apps, schema_editor):
+    _run("backward", schema_editor)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("liaoyang_consortia", "0003_notification_sending_claim"),
@@ -58,8 +117,5 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "数据版本", "verbose_name_plural": "数据版本"},
         ),
-        migrations.RunSQL(
-            [FUNCTION, *[_trigger(t) for t in WORK_LIST_TABLES]],
-            [*[_drop(t) for t in WORK_LIST_TABLES], "DROP FUNCTION portal_bump_data_version();"],
-        ),
+        migrations.RunPython(forward, backward),
     ]

@@ -14,8 +14,44 @@ WIDE = (
 )
 DROP = f"DROP TRIGGER IF EXISTS {TRIGGER} ON auth_user;"
 
+# SQLite (migration 0004's row-level triggers, one per event): only the update trigger
+# changes; SQLite has UPDATE OF too (it fires when the statement sets one of the columns).
+SQLITE_TRIGGER = "portal_work_list_version_update_auth_user"
+SQLITE_BUMP = (
+    "BEGIN INSERT INTO liaoyang_consortia_dataversion (name, version) VALUES ('work_list', 1) "
+    "ON CONFLICT (name) DO UPDATE SET version = version + 1; END;"
+)
+SQLITE_NARROW = (
+    f"CREATE TRIGGER {SQLITE_TRIGGER} AFTER UPDATE OF is_superuser, is_active ON auth_user "
+    f"{SQLITE_BUMP}"
+)
+SQLITE_WIDE = f"CREATE TRIGGER {SQLITE_TRIGGER} AFTER UPDATE ON auth_user {SQLITE_BUMP}"
+SQLITE_DROP = f"DROP TRIGGER IF EXISTS {SQLITE_TRIGGER};"
+
+STATEMENTS = {
+    "forward": {"postgresql": [DROP, NARROW], "sqlite": [SQLITE_DROP, SQLITE_NARROW]},
+    "backward": {"postgresql": [DROP, WIDE], "sqlite": [SQLITE_DROP, SQLITE_WIDE]},
+}
+
+
+def _run(direction, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor not in STATEMENTS[direction]:
+        raise NotImplementedError(f"data version triggers: no form for {vendor}")
+    for sql in STATEMENTS[direction][vendor]:
+        # As RunSQL runs each statement of a list: no parameters, no placeholders.
+        schema_editor.execute(sql, params=None)
+
+
+def forward(apps, schema_editor):
+    _run("forward", schema_editor)
+
+
+def backward(apps, schema_editor):
+    _run("backward", schema_editor)
+
 
 class Migration(migrations.Migration):
     dependencies = [("liaoyang_consortia", "0004_dataversion")]
 
-    operations = [migrations.RunSQL([DROP, NARROW], [DROP, WIDE])]
+    operations = [migrations.RunPython(forward, backward)]

@@ -77,8 +77,73 @@ BACKWARD = [
     f"ON {TABLE} FOR EACH STATEMENT EXECUTE FUNCTION portal_bump_data_version('work_list');",
 ]
 
+# SQLite (row-level triggers, one event each, no TRUNCATE): the row itself says which
+# version a change raises: "work_list" when the row is or was submitted, "work_list_drafts"
+# when it is or was a draft (a submission raises both, as on PostgreSQL). Two triggers per
+# event, each with its WHEN, replace the three of migration 0004 on this table.
+SQLITE_BUMP = (
+    "BEGIN INSERT INTO liaoyang_consortia_dataversion (name, version) VALUES ('{name}', 1) "
+    "ON CONFLICT (name) DO UPDATE SET version = version + 1; END;"
+)
+SQLITE_EVENTS = ["INSERT", "UPDATE", "DELETE"]
+# (version, event): when the row counts for that version
+SQLITE_WHEN = {
+    ("work_list", "INSERT"): "NEW.submitted_at IS NOT NULL",
+    ("work_list", "UPDATE"): "OLD.submitted_at IS NOT NULL OR NEW.submitted_at IS NOT NULL",
+    ("work_list", "DELETE"): "OLD.submitted_at IS NOT NULL",
+    ("work_list_drafts", "INSERT"): "NEW.submitted_at IS NULL",
+    ("work_list_drafts", "UPDATE"): "OLD.submitted_at IS NULL OR NEW.submitted_at IS NULL",
+    ("work_list_drafts", "DELETE"): "OLD.submitted_at IS NULL",
+}
+
+
+def _sqlite_name(name, event):
+    return f"portal_{name}_version_{event.lower()}_{TABLE}"
+
+
+SQLITE_FORWARD = [
+    *[f"DROP TRIGGER IF EXISTS {_sqlite_name('work_list', e)};" for e in SQLITE_EVENTS],
+    *[
+        f"CREATE TRIGGER {_sqlite_name(name, event)} AFTER {event} ON {TABLE} WHEN {when} "
+        f"{SQLITE_BUMP.format(name=name)}"
+        for (name, event), when in SQLITE_WHEN.items()
+    ],
+]
+
+SQLITE_BACKWARD = [
+    *[f"DROP TRIGGER IF EXISTS {_sqlite_name(name, event)};" for name, event in SQLITE_WHEN],
+    # Migration 0004's.
+    *[
+        f"CREATE TRIGGER {_sqlite_name('work_list', e)} AFTER {e} ON {TABLE} "
+        f"{SQLITE_BUMP.format(name='work_list')}"
+        for e in SQLITE_EVENTS
+    ],
+]
+
+STATEMENTS = {
+    "forward": {"postgresql": FORWARD, "sqlite": SQLITE_FORWARD},
+    "backward": {"postgresql": BACKWARD, "sqlite": SQLITE_BACKWARD},
+}
+
+
+def _run(direction, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor not in STATEMENTS[direction]:
+        raise NotImplementedError(f"data version triggers: no form for {vendor}")
+    for sql in STATEMENTS[direction][vendor]:
+        # As RunSQL runs each statement of a list: no parameters, no placeholders.
+        schema_editor.execute(sql, params=None)
+
+
+def forward(apps, schema_editor):
+    _run("forward", schema_editor)
+
+
+def backward(apps, schema_editor):
+    _run("backward", schema_editor)
+
 
 class Migration(migrations.Migration):
     dependencies = [("liaoyang_consortia", "0005_dataversion_user_columns")]
 
-    operations = [migrations.RunSQL(FORWARD, BACKWARD)]
+    operations = [migrations.RunPython(forward, backward)]

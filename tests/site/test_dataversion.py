@@ -1,6 +1,7 @@
 """The work list is cached per user and data version; the version is raised by PostgreSQL
 triggers in the writing transaction, so the cache never serves a page older than the data
-(liaoyang_consortia/dataversion.py)."""
+(liaoyang_consortia/dataversion.py). Their SQLite forms, for the demo, are checked in
+tests/site/test_demo_path.py."""
 
 from datetime import date
 
@@ -67,6 +68,19 @@ def test_it_tells_a_draft_saved_from_a_change_others_see(alice):
     # A statement that touches no row raises nothing.
     Application.objects.filter(pk=-1).update(name_core="无")
     assert (_version(), _drafts()) == (shared + 2, drafts + 2)
+
+
+def test_it_reads_several_versions_in_their_order_in_one_query(alice):
+    Application.objects.create(lead=alice.profile.organization, created_by=alice)  # a draft
+    shared, drafts = _version(), _drafts()
+    assert shared > 0 and drafts > 0
+    with CaptureQueriesContext(connection) as ctx:
+        versions = dataversion.current(
+            dataversion.WORK_LIST_DRAFTS, "no_such_list", dataversion.WORK_LIST
+        )
+    assert versions == (drafts, 0, shared)
+    assert len(ctx.captured_queries) == 1
+    assert dataversion.current() == ()
 
 
 def test_it_keeps_the_version_when_someone_signs_in(alice):
