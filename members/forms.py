@@ -14,7 +14,7 @@ class PortalAuthenticationForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs["autocomplete"] = "username"
-        self.fields["username"].label = _("用户名或电子邮箱")
+        self.fields["username"].help_text = _("自助注册的用户请填写注册时的电子邮箱。")
 
     def clean_username(self):
         # Self-registered users sign in with their e-mail address, stored in lower case.

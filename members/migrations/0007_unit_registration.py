@@ -16,6 +16,28 @@ def verify_existing_units(apps, schema_editor):
     Organization.objects.filter(users__isnull=False).update(verified_at=django.utils.timezone.now())
 
 
+# On SQLite, adding must_change_password rebuilds members_userprofile, and the copy has
+# none of the work-list version triggers of liaoyang_consortia 0004 (PostgreSQL alters the
+# table in place and keeps them). tests/site/test_demo_path.py checks every listed table.
+SQLITE_USERPROFILE_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS portal_work_list_version_{event.lower()}_members_userprofile "
+    f"AFTER {event} ON members_userprofile BEGIN "
+    "INSERT INTO liaoyang_consortia_dataversion (name, version) VALUES ('work_list', 1) "
+    "ON CONFLICT (name) DO UPDATE SET version = version + 1; END;"
+    for event in ("INSERT", "UPDATE", "DELETE")
+]
+
+
+def restore_sqlite_triggers(apps, schema_editor):
+    connection = schema_editor.connection
+    if (
+        connection.vendor == "sqlite"
+        and "liaoyang_consortia_dataversion" in connection.introspection.table_names()
+    ):
+        for sql in SQLITE_USERPROFILE_TRIGGERS:
+            schema_editor.execute(sql, params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -76,4 +98,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(verify_existing_units, migrations.RunPython.noop),
+        migrations.RunPython(restore_sqlite_triggers, restore_sqlite_triggers),
     ]

@@ -3,6 +3,7 @@ each role. URLs are walked from the resolver, so a new page is covered automatic
 one that needs a new kind of argument must be taught to ARGUMENTS below."""
 
 import pytest
+from captcha.models import CaptchaStore
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -37,6 +38,8 @@ ARGUMENTS = {
     "invitation_pk": lambda o: o["invitation"].pk,
     "name": lambda o: "county_recommend",
     "app_pk": lambda o: o["application"].pk,
+    "uidb64": lambda o: "MQ",
+    "key": lambda o: o["captcha"],
 }
 
 
@@ -44,7 +47,10 @@ def _project_urls(objects=None):
     """Every non-admin URL, filled in; and the arguments nobody taught this test."""
     urls, unknown = [], []
     for name, route, pattern in _walk(get_resolver().url_patterns):
-        converters = pattern.pattern.converters
+        # A path() names its arguments by converter, a re_path() by its regex groups.
+        converters = pattern.pattern.converters or getattr(
+            getattr(pattern.pattern, "regex", None), "groupindex", {}
+        )
         if not converters and "<" not in route:
             urls.append("/" + route.lstrip("^").rstrip("$"))
             continue
@@ -67,6 +73,7 @@ def _objects(owner):
         "member": application.memberships.exclude(role="lead").first(),
         "expert": application.chief_experts.first(),
         "attachment": application.attachments.first(),
+        "captcha": CaptchaStore.generate_key(),
     }
 
 

@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 
-from members.models import Organization, UserProfile
+from members.models import Organization, UnitRegistration, UserProfile
 from members.validators import uscc_error
 from tests import nplusone
 
@@ -21,6 +22,8 @@ DEMO_USERS = {
     "expert4",
     "expert5",
 }
+# The self-registered units' first users (members/accounts/demo.py), who sign in by e-mail.
+REGISTRANTS = {"zhoumin@demo.invalid", "wuhao@demo.invalid"}
 
 
 def _snapshot():
@@ -43,9 +46,10 @@ def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     orgs = Organization.objects.count()
     call_command("seed_demo")
     assert _snapshot() == first
-    assert set(first) == DEMO_USERS
+    assert set(first) == DEMO_USERS | REGISTRANTS
     assert Organization.objects.count() == orgs
-    assert UserProfile.objects.count() == len(DEMO_USERS)
+    assert UserProfile.objects.count() == len(DEMO_USERS | REGISTRANTS)
+    assert UnitRegistration.objects.count() == len(REGISTRANTS)
     assert "applicant_a" in capsys.readouterr().out
 
 
@@ -55,9 +59,9 @@ def test_it_binds_each_demo_user_to_its_role_unit_and_county(settings):
     call_command("seed_demo")
     users = {
         u.username: u
-        for u in get_user_model().objects.select_related(
-            "profile__county", "profile__organization__county"
-        )
+        for u in get_user_model()
+        .objects.exclude(username__in=REGISTRANTS)
+        .select_related("profile__county", "profile__organization__county")
     }
     assert users["county_baita"].profile.county.name == "白塔区"
     assert users["county_dengta"].profile.county.name == "灯塔市"
@@ -68,3 +72,18 @@ def test_it_binds_each_demo_user_to_its_role_unit_and_county(settings):
     assert not users["applicant_a"].is_staff
     assert all(u.check_password("another-demo-pass-1") for u in users.values())
     assert all(uscc_error(o.uscc) is None for o in Organization.objects.all())
+
+
+@pytest.mark.zeal_allow(*nplusone.DEMO_SEEDING)
+def test_it_leaves_one_registration_waiting_for_baita_and_one_returned(client):
+    call_command("seed_demo")
+    User = get_user_model()
+    client.force_login(User.objects.get(username="county_baita"))
+    queue = client.get(reverse("members:registration_queue")).content.decode()
+    assert "辽阳市白塔区智造新材料有限公司" in queue
+    waiting = UnitRegistration.objects.get(state=UnitRegistration.State.PENDING)
+    assert waiting.county.name == "白塔区" and not waiting.organization.is_verified
+    returned = UnitRegistration.objects.get(state=UnitRegistration.State.RETURNED)
+    client.force_login(User.objects.get(username="wuhao@demo.invalid"))
+    page = client.get(reverse("members:registration")).content.decode()
+    assert returned.return_reason in page

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from applications.demo import seed_applications, seed_chain
 from applications.demo_consortia import seed_consortia
 from liaoyang_consortia import demo
+from members.accounts.demo import seed_registrations
 from members.roles import Role
 from reporting.demo import seed_reports
 
@@ -20,7 +21,11 @@ class Command(BaseCommand):
         seed_chain(users)
         seed_consortia(users)
         seed_reports(users)
+        registrants = seed_registrations(users, password=password)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
         for username in usernames:
             display, role, *_ = demo.USERS[username]
             self.stdout.write(f"  {username:<14} {Role(role).label}（{display}）")
+        self.stdout.write("  自助注册的单位（以邮箱登录）：")
+        for username in registrants:
+            self.stdout.write(f"  {username:<22} 注册用户（单位注册待核验或已退回）")
