@@ -89,6 +89,17 @@ class UnitDetailsForm(forms.Form):
         )
 
     @classmethod
+    def initial_from_unit(cls, organization) -> dict:
+        return {
+            "name": organization.name,
+            "uscc": organization.uscc,
+            "org_kind": organization.kind,
+            "county": str(organization.county_id) if organization.county_id else OUTSIDE,
+            "address": organization.address,
+            "legal_representative": organization.legal_representative,
+        }
+
+    @classmethod
     def initial_from(cls, registration) -> dict:
         return {
             "name": registration.name,

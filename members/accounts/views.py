@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from applications.uploads import attachment_response
 from liaoyang_consortia.audit import client_ip
 from liaoyang_consortia.models import AuditEvent
+from members import selectors as members_selectors
 from members.accounts import policy, rules, selectors, services
 from members.accounts.forms import (
     PortalPasswordResetForm,
@@ -130,36 +131,17 @@ def resend(request):
 
 
 def _registration_page(request, *, form=None, status=200):
+    # Only a unit's own users (an expert's employer is not a unit the expert acts for).
+    organization = members_selectors.unit_for(request.user)
     registration = selectors.own_registration(request.user)
-    profile = getattr(request.user, "profile", None)
-    if registration is None and not (profile and profile.organization_id):
-        raise Http404
-    organization = profile.organization
-    can_resubmit = bool(
-        registration
-        and registration.state == UnitRegistration.State.RETURNED
-        and policy.is_registrant_side(request.user, registration)
-    )
-    can_change = bool(
-        organization.is_verified
-        and profile.is_unit_admin
-        and not (registration and registration.is_open)
-    )
+    can_resubmit = _can_resubmit(request.user, registration)
+    can_change = _can_change(request.user, organization, registration)
     if form is None and can_resubmit:
         form = UnitDetailsForm(
             initial=UnitDetailsForm.initial_from(registration), licence_required=False
         )
     elif form is None and can_change:
-        form = UnitDetailsForm(
-            initial={
-                "name": organization.name,
-                "uscc": organization.uscc,
-                "org_kind": organization.kind,
-                "county": str(organization.county_id) if organization.county_id else "outside",
-                "address": organization.address,
-                "legal_representative": organization.legal_representative,
-            }
-        )
+        form = UnitDetailsForm(initial=UnitDetailsForm.initial_from_unit(organization))
     return render(
         request,
         "members/registration.html",
@@ -174,6 +156,22 @@ def _registration_page(request, *, form=None, status=200):
     )
 
 
+def _can_resubmit(user, registration) -> bool:
+    return bool(
+        registration
+        and registration.state == UnitRegistration.State.RETURNED
+        and policy.is_registrant_side(user, registration)
+    )
+
+
+def _can_change(user, organization, registration) -> bool:
+    return bool(
+        organization.is_verified
+        and members_selectors.is_unit_admin(user)
+        and not (registration and registration.is_open)
+    )
+
+
 @login_required
 @require_safe
 def registration(request):
@@ -183,8 +181,9 @@ def registration(request):
 @login_required
 @require_POST
 def resubmit(request):
+    members_selectors.unit_for(request.user)
     registration = selectors.own_registration(request.user)
-    if registration is None or not policy.is_registrant_side(request.user, registration):
+    if not _can_resubmit(request.user, registration):
         raise Http404
     form = UnitDetailsForm(request.POST, request.FILES, licence_required=False)
     if form.is_valid():
@@ -209,6 +208,9 @@ def resubmit(request):
 @login_required
 @require_POST
 def request_change(request):
+    members_selectors.unit_for(request.user)
+    if not members_selectors.is_unit_admin(request.user):
+        raise Http404
     form = UnitDetailsForm(request.POST, request.FILES)
     if form.is_valid():
         try:

@@ -10,6 +10,7 @@ import hashlib
 from datetime import date, timedelta
 
 import pytest
+from captcha.models import CaptchaStore
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -26,6 +27,8 @@ from applications.models import (
 )
 from liaoyang_consortia.notifications import notify
 from liaoyang_consortia.security import needs_second_factor
+from members.accounts.services import UnitDetails, register_unit
+from members.models import UnitRegistration
 from members.roles import Role
 from members.services import attach_user_to_unit, invite_colleague
 from reporting import services as report_services
@@ -44,6 +47,7 @@ from tests.factories import (
     arranging,
     make_complete_application,
     make_user,
+    valid_uscc,
 )
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +169,51 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
     colleague = UserFactory(username=f"colleague_{owner.username}")
     attach_user_to_unit(user=colleague, organization=owner.profile.organization)
     (notification,) = notify(recipients=[owner], event="test", subject="测试", body="测试")
+    unit = owner.profile.organization
+    # The unit's own change request, waiting for its county (DESIGN.md §13).
+    registration = UnitRegistration.objects.create(
+        kind=UnitRegistration.Kind.CHANGE,
+        state=UnitRegistration.State.PENDING,
+        organization=unit,
+        registrant=owner,
+        name=f"{unit.name}（更名）",
+        uscc=unit.uscc,
+        org_kind=unit.kind,
+        county=unit.county,
+        address="辽阳市某区某路1号",
+        legal_representative="张三",
+        registrant_name=owner.username,
+        mobile="13900000000",
+        email=owner.email,
+        licence=ContentFile(MINIMAL_PDF, name="upload"),
+        licence_name="营业执照.pdf",
+        licence_content_type="application/pdf",
+        licence_size=len(MINIMAL_PDF),
+        licence_sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+        declared_at=timezone.now(),
+        submitted_at=timezone.now(),
+    )
+    # A newcomer of the owner's county whose e-mail is not confirmed yet: its link is public
+    # (whoever holds it confirms).
+    newcomer = register_unit(
+        details=UnitDetails(
+            name=f"新注册单位{serial}",
+            uscc=valid_uscc("91211002"),
+            org_kind="enterprise",
+            county=unit.county,
+            address="辽阳市某区某路2号",
+            legal_representative="李四",
+        ),
+        registrant_name="王五",
+        mobile="13900000001",
+        email=f"newcomer{serial}@example.invalid",
+        password="Newcomer-pass-2026",
+        licence=_pdf("营业执照.pdf"),
+    )
     return {
+        "registration": registration,
+        "email_token": newcomer.email_token,
+        "captcha": CaptchaStore.generate_key(),
         "application": application,
         "member": application.memberships.exclude(role="lead").first(),
         "expert": application.chief_experts.first(),
@@ -298,6 +346,13 @@ URL_ARGUMENTS = {
     "decisions:decision_pdf": lambda o: {"pk": o["consortium"].pk},
     "decisions:meeting": lambda o: {"pk": o["meeting"].pk},
     "notification_open": lambda o: {"pk": o["notification"].pk},
+    "accounts:confirm_email": lambda o: {"token": o["email_token"]},
+    "password_reset_confirm": lambda o: {"uidb64": "MQ", "token": "forged-token"},
+    "captcha-image": lambda o: {"key": o["captcha"]},
+    "captcha-image-2x": lambda o: {"key": o["captcha"]},
+    "members:registration_detail": lambda o: {"pk": o["registration"].pk},
+    "members:registration_decide": lambda o: {"pk": o["registration"].pk},
+    "members:registration_licence": lambda o: {"pk": o["registration"].pk},
 }
 
 # URLs that are never requested by the matrix: logging out ends the session.
@@ -429,6 +484,23 @@ MATRIX = {
     "reporting_stats:export_pipeline":       "GET  L . . . . 2 . 2",
     "reporting_stats:export_consortia":      "GET  L . . . . 2 . 2",
     "reporting_stats:export_reports":        "GET  L . . . . 2 . 2",
+    "accounts:register":                     "GET  2 2 2 2 2 2 2 2",
+    "accounts:register_done":                "GET  2 2 2 2 2 2 2 2",
+    "accounts:confirm_email":                "GET  222 222 222 222 222 222 222 222",
+    "accounts:resend":                       "GET  2 2 2 2 2 2 2 2",
+    "password_reset":                        "GET  2 2 2 2 2 2 2 2",
+    "password_reset_done":                   "GET  2 2 2 2 2 2 2 2",
+    "password_reset_confirm":                "GET  222 222 222 222 222 222 222 222",
+    "password_reset_complete":               "GET  2 2 2 2 2 2 2 2",
+    "captcha-image":                         "GET  222 222 222 222 222 222 222 222",
+    "captcha-image-2x":                      "GET  222 222 222 222 222 222 222 222",
+    "members:registration":                  "GET  L 2 2 . . . . .",
+    "members:registration_resubmit":         "POST L . . . . . . .",
+    "members:registration_change":           "POST L u u . . . . .",
+    "members:registration_queue":            "GET  L . . 2 2 2 . .",
+    "members:registration_detail":           "GET  LLL 3.. .3. 22. ..2 ... ... ...",
+    "members:registration_decide":           "POST LLL ... ... ++. ..+ ... ... ...",
+    "members:registration_licence":          "GET  LLL 2.. .2. 22. ..2 ... ... ...",
 }
 # fmt: on
 CODES["u"] = 422  # an empty public form: refused with its errors, nothing saved

@@ -10,6 +10,7 @@ import hashlib
 from datetime import date, timedelta
 
 import pytest
+from captcha.models import CaptchaStore
 from django import forms as django_forms
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -23,6 +24,12 @@ from applications import consortia, forms_consortia
 from applications import forms as app_forms
 from applications.models import Application, Consortium, MemberChange, State
 from applications.views import FIELD_SECTIONS
+from members.accounts.forms import (
+    PortalPasswordResetForm,
+    RegistrationForm,
+    ResendForm,
+    UnitDetailsForm,
+)
 from members.forms import AcceptInvitationForm
 from members.services import invite_colleague
 from reporting import forms as report_forms
@@ -365,3 +372,129 @@ def test_it_survives_any_input_to_the_consortium_forms(client, alice, consortium
 def test_it_keeps_the_fuzzed_application_a_draft(draft):
     # The fixture the fuzzing relies on: an editable draft.
     assert Application.objects.get(pk=draft.pk).state == State.DRAFT
+
+
+# --- Accounts: registration, e-mail link, password reset, verification (issue 10) ------
+
+
+def _with_captcha(data):
+    """The generated input, with a correctly answered captcha, so that the rest of the form
+    is judged (a wrong captcha alone would stop every example at the first check)."""
+    key = CaptchaStore.generate_key()
+    return {**data, "captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
+
+
+KEPT_FIELDS = ("name", "address", "legal_representative", "registrant_name", "email")
+
+
+def test_it_survives_any_input_to_the_registration_form_and_keeps_what_was_typed(client):
+    url = reverse("accounts:register")
+    form = RegistrationForm()
+    names = [n for n in _names(form) if n not in ("captcha", "licence")]
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries({name: VALUES for name in names}))
+    def run(data):
+        posted = {**_with_captcha(data), "licence": _pdf_upload()}
+        response = _post(client, url, posted)
+        assert response.status_code < 500, data
+        if response.status_code == 422:
+            bound = response.context["form"]
+            for name in KEPT_FIELDS:
+                assert bound.data.get(name) == data[name], name
+
+    run()
+
+
+def _pdf_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import MINIMAL_PDF
+
+    return SimpleUploadedFile("营业执照.pdf", MINIMAL_PDF, content_type="application/pdf")
+
+
+@pytest.mark.parametrize(
+    "url_name,form_class",
+    [("accounts:resend", ResendForm), ("password_reset", PortalPasswordResetForm)],
+)
+def test_it_survives_any_input_to_the_anonymous_account_forms(client, alice, url_name, form_class):
+    url = reverse(url_name)
+    names = [n for n in _names(form_class()) if n != "captcha"]
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries({name: VALUES for name in names}))
+    def run(data):
+        response = _post(client, url, _with_captcha(data))
+        assert response.status_code < 500, data
+        if response.status_code == 422:
+            assert response.context["form"].data.get("email") == data["email"]
+
+    run()
+
+
+def test_it_survives_any_link_token(client):
+    @FUZZ
+    @given(token=VALUES.filter(lambda t: t and "/" not in t and "\x00" not in t))
+    def run(token):
+        for path in (f"/accounts/register/confirm/{token}/", f"/accounts/reset/MQ/{token}/"):
+            response = client.get(path)
+            assert response.status_code < 500, path
+
+    run()
+
+
+def test_it_survives_any_input_to_the_verification_forms(client, bob):
+    from members.accounts.services import UnitDetails, confirm_email, register_unit
+    from members.models import County, UnitRegistration
+    from tests.factories import valid_uscc
+
+    registration = confirm_email(
+        token=register_unit(
+            details=UnitDetails(
+                name="模糊测试单位",
+                uscc=valid_uscc("91211002"),
+                org_kind="enterprise",
+                county=County.objects.get(code="211002"),
+                address="辽阳市白塔区",
+                legal_representative="张三",
+            ),
+            registrant_name="李四",
+            mobile="13900000000",
+            email="fuzz@example.invalid",
+            password="Fuzzing-pass-2026",
+            licence=_pdf_upload(),
+        ).email_token
+    )
+    url = reverse("members:registration_decide", args=[registration.pk])
+    client.force_login(bob)
+
+    @FUZZ
+    @given(
+        data=st.fixed_dictionaries(
+            {"action": st.sampled_from(["verify", "return", "", "x"]) | VALUES, "reason": VALUES}
+        )
+    )
+    def run(data):
+        response = _post(client, url, data)
+        assert response.status_code < 500, data
+        state = UnitRegistration.objects.values_list("state", flat=True).get(pk=registration.pk)
+        assert state == UnitRegistration.State.PENDING  # each example is rolled back
+
+    run()
+
+
+def test_it_survives_any_input_to_the_unit_change_form(client, alice):
+    url = reverse("members:registration_change")
+    names = [n for n in _names(UnitDetailsForm()) if n != "licence"]
+    client.force_login(alice)
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries({name: VALUES for name in names}))
+    def run(data):
+        response = _post(client, url, {**data, "licence": _pdf_upload()})
+        assert response.status_code < 500, data
+        if response.status_code == 422:
+            assert response.context["form"].data.get("name") == data["name"]
+
+    run()
