@@ -1,4 +1,4 @@
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
@@ -15,8 +15,15 @@ from members.validators import normalize_mobile, suggest_kind, validate_mobile
 OUTSIDE = "outside"
 
 
+class CaptchaInput(CaptchaTextInput):
+    # One visible box: a <label for> it, not a fieldset around the hidden key and the box
+    # (which would leave the box without a name for screen readers).
+    use_fieldset = False
+
+
 def captcha_field():
     return CaptchaField(
+        widget=CaptchaInput(attrs={"inputmode": "numeric"}),
         label=_("验证码"),
         help_text=_("请计算图中算式，填写结果。看不清可刷新页面换一张。"),
         error_messages={"invalid": _("验证码不正确，请重新计算图中的算式。")},
