@@ -48,7 +48,7 @@ def seed_registrations(users, *, password: str) -> list[str]:
                 uscc=uscc,
                 org_kind="enterprise",
                 county=county,
-                address=f"{county.name if county else '沈阳市浑南区'}科技路{len(made)}号",
+                address=f"{'辽阳市' + county.name if county else '沈阳市浑南区'}科技路{len(made)}号",
                 legal_representative=person,
             ),
             registrant_name=person,
