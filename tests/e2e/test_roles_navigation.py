@@ -66,7 +66,8 @@ def test_it_works_on_a_phone_sized_screen_by_keyboard(live_server, page):
 
 def test_it_loads_the_vendored_styles_and_scripts(live_server, page):
     page.goto(f"{live_server.url}/")
-    # Bootstrap's CSS gives the navbar its colour; htmx and Bootstrap's JS define globals.
+    # The portal's CSS gives the navbar its colour (static/css/portal.css, after Bootstrap's);
+    # htmx and Bootstrap's JS define globals.
     color = page.locator("nav.navbar").evaluate("n => getComputedStyle(n).backgroundColor")
-    assert color == "rgb(13, 110, 253)"
+    assert color == "rgb(10, 88, 202)"
     assert page.evaluate("typeof htmx === 'object' && typeof bootstrap === 'object'")

@@ -1,0 +1,206 @@
+"""axe-core (WCAG 2.1 AA and best practices) finds no serious or critical problem on the
+main pages of each role, in a real browser, with some data on every page. To check another
+page, append its path to its role's list in PAGES."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from applications.models import Application, Consortium, State
+from reporting.models import AnnualReport
+from reviews.models import PublicNotice
+from tests.factories import PASSWORD, arranging, make_complete_application
+from tests.members.test_registration import PASSWORD as REGISTRANT_PASSWORD
+from tests.members.test_registration import confirmed, register
+from tests.site.test_list_query_counts import (
+    World,
+    city_applications,
+    county_applications,
+    directory,
+    expert_assignments,
+    expert_pool,
+    led_consortia,
+    led_reports,
+    managed_notices,
+    meetings,
+    notifications,
+    own_applications,
+    public_notices,
+    statistics,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"serious", "critical"}
+# The first user of a unit that registered itself (tests/members/test_registration.py).
+REGISTRANT = "zhou@example.cn"
+
+# One case per role: who signs in (a fixture user of tests/conftest.py; None: nobody) and
+# the pages they open. A path may name the rows arrange() makes: {draft}, {notice}, ...
+PAGES = [
+    pytest.param(
+        None,
+        [
+            "/",
+            "/notices/",
+            "/notices/{notice}/",
+            "/consortia/",
+            "/accounts/login/",
+            "/accounts/register/",
+            "/accounts/password_reset/",
+            "/accounts/password_reset/done/",
+            "/accounts/reset/MQ/forged-token/",
+            "/accounts/register/done/",
+            "/accounts/register/resend/",
+            "/accounts/register/confirm/{email_token}/",
+        ],
+        id="anonymous",
+    ),
+    pytest.param(
+        REGISTRANT,
+        ["/applications/", "/applications/new/", "/unit/registration/", "/unit/"],
+        id="registrant",
+    ),
+    pytest.param(
+        "alice",
+        [
+            "/applications/",
+            "/applications/{draft}/",
+            "/applications/new/",
+            "/unit/",
+            "/my-consortia/",
+            "/my-consortia/{consortium}/",
+            "/reports/",
+            "/reports/{report}/",
+            "/notifications/",
+            "/accounts/password_change/",
+        ],
+        id="applicant",
+    ),
+    pytest.param(
+        "bob",
+        [
+            "/applications/",
+            "/applications/{county_review}/",
+            "/unit/registrations/",
+            "/unit/registrations/{registration}/",
+        ],
+        id="county",
+    ),
+    pytest.param(
+        "charlie",
+        [
+            "/applications/",
+            "/applications/{city_intake}/",
+            "/unit/registrations/",
+            "/reviews/experts/pool/",
+            "/notices/manage/",
+            "/decisions/meetings/",
+            "/my-consortia/",
+            "/statistics/",
+            "/reports/",
+            "/admin/members/integrityrecord/",
+        ],
+        id="city",
+    ),
+    pytest.param("dora", ["/applications/", "/reviews/experts/"], id="expert"),
+    pytest.param(
+        "erin", ["/applications/", "/admin/", "/admin/applications/application/"], id="admin"
+    ),
+]
+
+
+@arranging
+def arrange(role_users) -> dict[str, int]:
+    """Rows for every page (the list makers of the query-count test), and the ids of the
+    pages of one object."""
+    w = World(role_users)
+    for make, start, stop in [
+        (own_applications, 0, 4),  # a draft, returned, at the county, at the city
+        (county_applications, 0, 3),
+        (city_applications, 0, 7),  # one in each state the city sees
+        (expert_assignments, 0, 2),
+        (expert_pool, 0, 2),
+        (public_notices, 0, 1),
+        (managed_notices, 1, 2),  # notices are numbered by row: another number
+        (meetings, 0, 1),
+        (led_consortia, 0, 1),
+        (directory, 0, 1),
+        (led_reports, 0, 1),
+        (statistics, 0, 1),
+        (notifications, 0, 2),
+    ]:
+        make(w, start, stop)
+    # A complete application has every section of its page filled in.
+    draft = make_complete_application(lead=w.unit, creator=w.alice, name_core="无障碍检查")
+    county_review = make_complete_application(
+        name_core="县区审核",
+        state=State.COUNTY_REVIEW,
+        submitted_at=w.now - timedelta(days=2),
+        state_since=w.now - timedelta(days=2),
+    )
+    # A unit that registered itself and confirmed its e-mail: the county verifies it.
+    registration = confirmed(register(email=REGISTRANT))
+    # And one whose e-mail is not confirmed yet: its link's page.
+    newcomer = register(email="newcomer@example.cn", name="新注册单位")
+    city_intake = Application.objects.filter(state=State.CITY_INTAKE).order_by("pk").first()
+    return {
+        "draft": draft.pk,
+        "county_review": county_review.pk,
+        "city_intake": city_intake.pk,
+        "registration": registration.pk,
+        "email_token": newcomer.email_token,
+        "notice": PublicNotice.objects.order_by("pk").first().pk,
+        "consortium": Consortium.objects.filter(lead=w.unit).order_by("pk").first().pk,
+        "report": AnnualReport.objects.filter(consortium__lead=w.unit).order_by("pk").first().pk,
+    }
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(REGISTRANT_PASSWORD if username == REGISTRANT else PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/applications/$"))
+
+
+def target(node) -> str:
+    return ", ".join(map(str, node["target"]))
+
+
+def describe(path, violation, nodes) -> str:
+    lines = [f"{path}: {violation['id']} ({violation['impact']}) {violation['help']}"]
+    for node in nodes:
+        lines.append(f"    {target(node)}: {node['html']}")
+        summary = node.get("failureSummary")
+        if summary:
+            lines.append("      " + summary.replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("username", "paths"), PAGES)
+def test_the_main_pages_have_no_serious_accessibility_violation(
+    live_server, page, role_users, username, paths
+):
+    ids = arrange(role_users)
+    if username:
+        sign_in(page, live_server, username)
+    axe = Axe()
+    problems = []
+    for template in paths:
+        path = template.format(**ids)
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, f"{path}: HTTP {response.status}"
+        for violation in axe.run(page).response["violations"]:
+            if violation["impact"] not in BLOCKING:
+                continue
+            problems.append(describe(path, violation, violation["nodes"]))
+    if problems:
+        pytest.fail(
+            f"serious or critical axe violations ({username or 'anonymous'}):\n"
+            + "\n".join(problems),
+            pytrace=False,
+        )
