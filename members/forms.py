@@ -35,7 +35,41 @@ class InviteColleagueForm(forms.Form):
     )
 
 
-class AcceptInvitationForm(forms.Form):
+class NewPasswordForm(forms.Form):
+    """A new password typed twice, with the validators' rules as help: every form that makes
+    an account (an invitation accepted, a unit registered)."""
+
+    password1 = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"),
+        strip=False,
+        help_text=_("再输入一次密码。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    # The services name the password "password"; the form has two.
+    SERVICE_FIELDS = {"password": "password1"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password2") != cleaned.get("password1"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return cleaned
+
+
+class AcceptInvitationForm(NewPasswordForm):
+    field_order = ["username", "name", "phone", "password1", "password2"]
+
     username = forms.CharField(
         label=_("用户名"),
         max_length=150,
@@ -51,32 +85,6 @@ class AcceptInvitationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    password1 = forms.CharField(
-        label=_("密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("确认密码"),
-        strip=False,
-        help_text=_("再输入一次密码。"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields[
-            "password1"
-        ].help_text = password_validation.password_validators_help_text_html()
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password2") != cleaned.get("password1"):
-            self.add_error("password2", _("两次输入的密码不一致。"))
-        return cleaned
-
-    # The service names the password "password"; the form has two.
-    SERVICE_FIELDS = {"password": "password1"}
 
 
 class ConfirmByLinkForm(forms.Form):

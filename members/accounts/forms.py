@@ -1,6 +1,5 @@
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
-from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +8,7 @@ from liaoyang_consortia import notifications
 from members.accounts import rules
 from members.accounts.services import UnitDetails
 from members.fields import UsccFormField
+from members.forms import NewPasswordForm
 from members.models import County, Organization
 from members.validators import normalize_mobile, suggest_kind, validate_mobile
 
@@ -97,28 +97,26 @@ class UnitDetailsForm(forms.Form):
 
     @classmethod
     def initial_from_unit(cls, organization) -> dict:
-        return {
-            "name": organization.name,
-            "uscc": organization.uscc,
-            "org_kind": organization.kind,
-            "county": str(organization.county_id) if organization.county_id else OUTSIDE,
-            "address": organization.address,
-            "legal_representative": organization.legal_representative,
-        }
+        return cls._initial(organization, kind=organization.kind)
 
     @classmethod
     def initial_from(cls, registration) -> dict:
+        return cls._initial(registration, kind=registration.org_kind)
+
+    @staticmethod
+    def _initial(source, *, kind) -> dict:
+        """The form's values from a registration or a unit (which names its kind apart)."""
         return {
-            "name": registration.name,
-            "uscc": registration.uscc,
-            "org_kind": registration.org_kind,
-            "county": str(registration.county_id) if registration.county_id else OUTSIDE,
-            "address": registration.address,
-            "legal_representative": registration.legal_representative,
+            "name": source.name,
+            "uscc": source.uscc,
+            "org_kind": kind,
+            "county": str(source.county_id) if source.county_id else OUTSIDE,
+            "address": source.address,
+            "legal_representative": source.legal_representative,
         }
 
 
-class RegistrationForm(UnitDetailsForm):
+class RegistrationForm(NewPasswordForm, UnitDetailsForm):
     registrant_name = forms.CharField(
         label=_("注册人姓名"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -134,17 +132,6 @@ class RegistrationForm(UnitDetailsForm):
         error_messages={"invalid": _("请输入有效的电子邮箱地址。")},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password1 = forms.CharField(
-        label=_("密码"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=_("确认密码"),
-        strip=False,
-        help_text=_("再输入一次密码。"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
     declaration = forms.BooleanField(
         label=_(
             "本人承诺：所填信息和上传的营业执照真实、准确，本人已获本单位授权办理注册，"
@@ -154,12 +141,6 @@ class RegistrationForm(UnitDetailsForm):
     )
     captcha = captcha_field()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields[
-            "password1"
-        ].help_text = password_validation.password_validators_help_text_html()
-
     def clean_mobile(self):
         value = self.cleaned_data["mobile"]
         validate_mobile(value)
@@ -167,15 +148,6 @@ class RegistrationForm(UnitDetailsForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password2") != cleaned.get("password1"):
-            self.add_error("password2", _("两次输入的密码不一致。"))
-        return cleaned
-
-    # The service names the password "password"; the form has two.
-    SERVICE_FIELDS = {"password": "password1"}
 
 
 class ResendForm(forms.Form):

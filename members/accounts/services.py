@@ -45,7 +45,8 @@ def known_code_error() -> ValidationError:
     # Says only that the code is registered: nothing about the unit or its people.
     message = _(
         "该统一社会信用代码对应的单位已在本平台注册，不能重复注册。"
-        "请联系本单位的单位管理员，在“本单位用户”页面向您发送邀请链接后加入。"
+        "请联系本单位的单位管理员，在“本单位用户”页面向您发送邀请链接后加入；"
+        "本单位尚无管理员的，请联系市科技局。"
     )
     return ValidationError({"uscc": ValidationError(message, code=KNOWN_CODE)})
 
@@ -225,11 +226,7 @@ def register_unit(
                 **licence_fields,
             )
             _new_token(registration)
-            try:
-                with transaction.atomic():
-                    registration.save()
-            except IntegrityError as exc:  # an open registration of this code, just made
-                raise known_code_error() from exc
+            _save_open(registration)
             _send_confirmation(registration, user)
             audit.record(
                 kind=AuditEvent.Kind.REGISTRATION,
@@ -497,18 +494,7 @@ def resubmit_registration(
         for name, value in _licence_fields(licence).items():
             setattr(registration, name, value)
     registration.resubmit(at=timezone.now())
-    try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError as exc:
-        raise known_code_error() from exc
-    _tell_verifiers(registration)
-    audit.record(
-        kind=AuditEvent.Kind.REGISTRATION,
-        actor=actor,
-        path=reverse("members:registration"),
-        detail={"outcome": "resubmitted", "registration": registration.pk},
-    )
+    _send_to_verifiers(registration, actor=actor, outcome="resubmitted")
     return registration
 
 
@@ -541,19 +527,35 @@ def request_change(*, actor, details: UnitDetails, licence) -> UnitRegistration:
         **_details_fields(details),
         **_licence_fields(licence),
     )
+    _send_to_verifiers(registration, actor=actor, outcome="change_requested")
+    return registration
+
+
+def _save_open(registration) -> None:
+    """Save a registration that is open: one per code (a partial unique constraint), so a
+    concurrent one of the same code is refused as a known code."""
     try:
         with transaction.atomic():
             registration.save()
     except IntegrityError as exc:
         raise known_code_error() from exc
+
+
+def _send_to_verifiers(registration, *, actor, outcome: str) -> None:
+    _save_open(registration)
     _tell_verifiers(registration)
     audit.record(
         kind=AuditEvent.Kind.REGISTRATION,
         actor=actor,
         path=reverse("members:registration"),
-        detail={"outcome": "change_requested", "registration": registration.pk},
+        detail={"outcome": outcome, "registration": registration.pk},
     )
-    return registration
+
+
+def refused_request(*, kind: str, ip: str | None, path: str, outcome: str = "invalid") -> None:
+    """An anonymous account request refused by its form (a wrong captcha, say) still counts
+    towards the rate limit: otherwise a captcha could be guessed without end."""
+    audit.record(kind=kind, ip=ip, path=path, detail={"outcome": outcome})
 
 
 # --- Passwords ---------------------------------------------------------------------------

@@ -36,6 +36,10 @@ def _rate_limited(request, kind) -> bool:
     return rules.over_rate_limit(attempts, settings.ACCOUNT_RATE_LIMIT_PER_HOUR)
 
 
+def _count_refusal(request, kind) -> None:
+    services.refused_request(kind=kind, ip=client_ip(request), path=request.path)
+
+
 def _too_many(request, template, context):
     context["rate_limited"] = _(
         "本机提交过于频繁（每小时最多%(n)d次），请一小时后再试。如有急事，请联系市科技局。"
@@ -67,6 +71,8 @@ def register(request):
             else:
                 request.session["registered_email"] = data["email"]
                 return redirect("accounts:register_done")
+        else:
+            _count_refusal(request, AuditEvent.Kind.REGISTRATION)
         return render(request, "members/register.html", context, status=422)
     return render(request, "members/register.html", context)
 
@@ -123,6 +129,7 @@ def resend(request):
                 ),
             )
             return redirect("accounts:resend")
+        _count_refusal(request, AuditEvent.Kind.REGISTRATION)
         return render(request, "members/resend.html", context, status=422)
     return render(request, "members/resend.html", context)
 
@@ -354,6 +361,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return response
 
     def form_invalid(self, form):
+        _count_refusal(self.request, AuditEvent.Kind.PASSWORD_RESET)
         response = super().form_invalid(form)
         response.status_code = 422
         return response

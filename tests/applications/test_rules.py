@@ -130,8 +130,21 @@ def test_every_rule_is_covered_here():
         "chief_expert",
         "council_set_up",
         "lead_not_banned",
+        "lead_verified",
         "no_blacklisted_unit",
     }
+
+
+# DESIGN.md §13: a unit's registration is verified before it leads an application --------
+
+
+def test_it_lets_an_unverified_lead_draft_but_not_submit():
+    finding = the_one(complete_facts(lead_verified=False), "lead_verified")
+    assert finding.severity is Severity.ERROR
+    assert finding.section == "lead"
+    assert "尚未核验通过" in finding.message and "草稿" in finding.message
+    assert rules.blocking([finding], justified={"lead_verified"}) == [finding]
+    assert found(complete_facts(), "lead_verified") == []
 
 
 # Article 6: name and the four basic conditions ----------------------------------------------

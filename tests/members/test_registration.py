@@ -230,6 +230,23 @@ def test_it_limits_registrations_per_address_per_hour(client, settings):
     assert again.status_code != 429
 
 
+def test_it_counts_refused_forms_towards_the_limit_so_captchas_cannot_be_guessed_on(
+    client, settings
+):
+    settings.ACCOUNT_RATE_LIMIT_PER_HOUR = 3
+    for guess in range(3):
+        key = CaptchaStore.generate_key()
+        wrong = client.post(
+            reverse("accounts:register"), form_data(captcha_0=key, captcha_1=str(guess + 100))
+        )
+        assert wrong.status_code == 422
+        # A key answers one guess only (django-simple-captcha forgets it).
+        assert not CaptchaStore.objects.filter(hashkey=key).exists()
+    right = client.post(reverse("accounts:register"), form_data())
+    assert right.status_code == 429
+    assert not UnitRegistration.objects.exists()
+
+
 # --- Confirming the address ------------------------------------------------------------
 
 
@@ -307,6 +324,15 @@ def test_it_shows_each_verifier_only_the_registrations_of_its_county(client, bob
     client.force_login(charlie)
     assert client.get(reverse("members:registration_detail", args=[outside.pk])).status_code == 200
     assert client.get(reverse("members:registration_detail", args=[baita.pk])).status_code == 404
+    # 高新区 has no division code: the city verifies its units too.
+    zone = County.objects.get(name="辽阳高新技术产业开发区")
+    hitech = register(county_code="211002", uscc=valid_uscc("91211000"), email="h@x.cn")
+    UnitRegistration.objects.filter(pk=hitech.pk).update(county=zone)
+    hitech = confirmed(UnitRegistration.objects.get(pk=hitech.pk))
+    assert client.get(reverse("members:registration_detail", args=[hitech.pk])).status_code == 200
+    assert Notification.objects.filter(recipient=charlie, event="registration_pending").count() == 2
+    client.force_login(bob)
+    assert client.get(reverse("members:registration_detail", args=[hitech.pk])).status_code == 404
 
 
 def test_it_counts_the_queue_in_a_fixed_number_of_queries(client, bob):
