@@ -182,7 +182,7 @@ class PortalPasswordResetForm(PasswordResetForm):
     that is down loses nothing, and the page never fails)."""
 
     email = forms.EmailField(
-        label=_("注册时填写的电子邮箱"),
+        label=_("账号登记的电子邮箱"),
         max_length=254,
         error_messages={"invalid": _("请输入有效的电子邮箱地址。")},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

@@ -127,7 +127,7 @@ def test_it_takes_a_new_unit_from_registration_to_a_submitted_application(
     page.get_by_role("button", name="退出登录").click()
     page.goto(f"{base}/accounts/login/")
     page.get_by_test_id("forgot-password").click()
-    page.get_by_label("注册时填写的电子邮箱").fill(EMAIL.upper())
+    page.get_by_label("账号登记的电子邮箱").fill(EMAIL.upper())
     solve_captcha(page)
     page.get_by_role("button", name="发送重设链接").click()
     expect(page.get_by_test_id("reset-done")).to_be_visible()
