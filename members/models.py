@@ -405,6 +405,9 @@ class UnitRegistration(ConcurrentTransitionMixin, models.Model):
         PENDING = "pending", _("待核验")
         RETURNED = "returned", _("已退回修改")
         VERIFIED = "verified", _("已核验")
+        # The e-mail was never confirmed and its link ran out; someone registered the code
+        # again (an unconfirmed registration must not hold a unit's code for ever).
+        EXPIRED = "expired", _("已失效")
 
     class Kind(models.TextChoices):
         NEW = "new", _("单位注册")
@@ -505,6 +508,11 @@ class UnitRegistration(ConcurrentTransitionMixin, models.Model):
         self.email_token = None
         self.email_token_expires_at = None
         self.submitted_at = at
+
+    @transition(field=state, source=State.EMAIL_PENDING, target=State.EXPIRED)
+    def expire(self):
+        self.email_token = None
+        self.email_token_expires_at = None
 
     @transition(field=state, source=State.PENDING, target=State.VERIFIED)
     def verify(self, *, by, at):

@@ -10,6 +10,9 @@ from members.accounts import policy
 from members.models import UnitRegistration
 
 QUEUE_PAGE = 100
+# Registrations whose e-mail was never confirmed: nothing for a verifier (anyone could have
+# typed them).
+UNCONFIRMED = (UnitRegistration.State.EMAIL_PENDING, UnitRegistration.State.EXPIRED)
 
 
 def queue(user, *, state: str | None = None) -> list[UnitRegistration]:
@@ -20,9 +23,7 @@ def queue(user, *, state: str | None = None) -> list[UnitRegistration]:
         .select_related("county", "organization", "registrant")
         .order_by("-submitted_at", "-created_at")
     )
-    # Without a state: all but those whose e-mail is not confirmed yet (nobody may have
-    # typed them but the registrant).
-    qs = qs.filter(state=state) if state else qs.exclude(state=UnitRegistration.State.EMAIL_PENDING)
+    qs = qs.filter(state=state) if state else qs.exclude(state__in=UNCONFIRMED)
     rows = list(qs[:QUEUE_PAGE])
     waiting = [r for r in rows if r.state == UnitRegistration.State.PENDING]
     waiting.sort(key=lambda r: r.submitted_at or r.created_at)
@@ -34,7 +35,7 @@ def queue_counts(user) -> dict[str, int]:
 
     rows = (
         UnitRegistration.objects.filter(policy.verifier_q(user))
-        .exclude(state=UnitRegistration.State.EMAIL_PENDING)
+        .exclude(state__in=UNCONFIRMED)
         .values("state")
         .annotate(n=Count("pk"))
     )

@@ -185,8 +185,10 @@ def register_unit(
             organization = (
                 Organization.objects.select_for_update().filter(uscc=details.uscc).first()
             )
-            if organization is not None and _is_taken(organization):
-                raise known_code_error()
+            if organization is not None:
+                _expire_unconfirmed(organization)
+                if _is_taken(organization):
+                    raise known_code_error()
             if existing is not None:
                 raise _EmailTaken(existing)
             if organization is None:
@@ -241,9 +243,13 @@ def register_unit(
                 },
             )
     except _EmailTaken as taken:
-        with transaction.atomic():
-            if taken.args[0] is not None:
-                _email_owner_told(taken.args[0], ip=ip)
+        existing = taken.args[0]
+        if existing is not None and not existing.is_active:
+            # Registered before and never confirmed: registering again sends a new link.
+            resend_confirmation(email=email, ip=ip)
+        elif existing is not None:
+            with transaction.atomic():
+                _email_owner_told(existing, ip=ip)
         logger.info("registration with an address that has an account (not created)")
         return None
     except ValidationError as exc:
@@ -263,6 +269,16 @@ def _codes(exc: ValidationError) -> set:
     if hasattr(exc, "error_dict"):
         return {e.code for errors in exc.error_dict.values() for e in errors}
     return {e.code for e in exc.error_list}
+
+
+def _expire_unconfirmed(organization) -> None:
+    """End the registrations of this unit whose e-mail was never confirmed and whose link ran
+    out: someone typing another's code with a made-up address must not lock the unit out."""
+    for stale in organization.registrations.select_for_update().filter(
+        state=UnitRegistration.State.EMAIL_PENDING, email_token_expires_at__lte=timezone.now()
+    ):
+        stale.expire()
+        stale.save()
 
 
 def _is_taken(organization) -> bool:

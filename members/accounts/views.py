@@ -257,7 +257,7 @@ def queue(request):
             "tabs": [
                 (value, label, counts.get(value, 0))
                 for value, label in UnitRegistration.State.choices
-                if value != UnitRegistration.State.EMAIL_PENDING
+                if value not in selectors.UNCONFIRMED
             ],
         },
     )

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('new', '单位注册'), ('change', '名称或代码变更')], default='new', max_length=10, verbose_name='类型')),
-                ('state', django_fsm.FSMField(choices=[('email_pending', '待确认邮箱'), ('pending', '待核验'), ('returned', '已退回修改'), ('verified', '已核验')], default='email_pending', max_length=50, protected=True, verbose_name='状态')),
+                ('state', django_fsm.FSMField(choices=[('email_pending', '待确认邮箱'), ('pending', '待核验'), ('returned', '已退回修改'), ('verified', '已核验'), ('expired', '已失效')], default='email_pending', max_length=50, protected=True, verbose_name='状态')),
                 ('name', models.CharField(max_length=200, verbose_name='单位名称')),
                 ('uscc', members.fields.UsccField(verbose_name='统一社会信用代码')),
                 ('org_kind', models.CharField(choices=[('enterprise', '企业'), ('university', '高等院校'), ('institute', '科研院所'), ('service', '科技服务机构'), ('other', '其他')], max_length=20, verbose_name='单位类型')),

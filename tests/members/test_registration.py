@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from captcha.models import CaptchaStore
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -174,6 +175,27 @@ def test_it_lets_a_unit_known_only_as_a_member_register_itself():
     registration = register(uscc=member.uscc)
     assert registration.organization == member
     assert Organization.objects.filter(uscc=member.uscc).count() == 1
+
+
+def test_it_does_not_let_an_unconfirmed_registration_hold_a_code_for_ever():
+    code = valid_uscc("91211002")
+    squatter = register(uscc=code, email="made-up@example.cn")
+    with pytest.raises(ValidationError):  # within its 24 hours it holds the code
+        register(uscc=code, email="real@example.cn")
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        real = register(uscc=code, email="real@example.cn")
+    assert real.organization == squatter.organization
+    assert UnitRegistration.objects.get(pk=squatter.pk).state == UnitRegistration.State.EXPIRED
+    assert UnitRegistration.objects.get(pk=real.pk).state == UnitRegistration.State.EMAIL_PENDING
+
+
+def test_it_sends_a_new_link_to_someone_who_registers_again_before_confirming(client):
+    first = register(email="again@example.cn")
+    response = client.post(reverse("accounts:register"), form_data(email="again@example.cn"))
+    assert response.status_code == 302
+    assert UnitRegistration.objects.count() == 1
+    assert Notification.objects.filter(event="registration_email").count() == 2
+    assert UnitRegistration.objects.get(pk=first.pk).email_token != first.email_token
 
 
 def test_it_answers_the_same_for_an_address_that_has_an_account(client, alice):
