@@ -1,5 +1,7 @@
 from django.db import migrations, models
 
+from liaoyang_consortia.vendor_sql import VendorSQL
+
 # As liaoyang_consortia.dataversion had them when this migration was written (a migration
 # keeps its own copy; tests/site/test_dataversion.py checks the database has a trigger on
 # every table the module lists).
@@ -76,29 +78,6 @@ SQLITE_BACKWARD = [
 ]
 
 
-STATEMENTS = {
-    "forward": {"postgresql": POSTGRESQL_FORWARD, "sqlite": SQLITE_FORWARD},
-    "backward": {"postgresql": POSTGRESQL_BACKWARD, "sqlite": SQLITE_BACKWARD},
-}
-
-
-def _run(direction, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor not in STATEMENTS[direction]:
-        raise NotImplementedError(f"data version triggers: no form for {vendor}")
-    for sql in STATEMENTS[direction][vendor]:
-        # As RunSQL runs each statement of a list: no parameters, no placeholders.
-        schema_editor.execute(sql, params=None)
-
-
-def forward(apps, schema_editor):
-    _run("forward", schema_editor)
-
-
-def backward(apps, schema_editor):
-    _run("backward", schema_editor)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("liaoyang_consortia", "0003_notification_sending_claim"),
@@ -117,5 +96,8 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "数据版本", "verbose_name_plural": "数据版本"},
         ),
-        migrations.RunPython(forward, backward),
+        VendorSQL(
+            forward={"postgresql": POSTGRESQL_FORWARD, "sqlite": SQLITE_FORWARD},
+            backward={"postgresql": POSTGRESQL_BACKWARD, "sqlite": SQLITE_BACKWARD},
+        ),
     ]

@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from liaoyang_consortia.vendor_sql import VendorSQL
+
 # The work list reads only is_superuser and is_active of auth_user; every sign-in writes
 # last_login, which must not empty everyone's cached work list.
 TRIGGER = "portal_work_list_version"
@@ -28,30 +30,13 @@ SQLITE_NARROW = (
 SQLITE_WIDE = f"CREATE TRIGGER {SQLITE_TRIGGER} AFTER UPDATE ON auth_user {SQLITE_BUMP}"
 SQLITE_DROP = f"DROP TRIGGER IF EXISTS {SQLITE_TRIGGER};"
 
-STATEMENTS = {
-    "forward": {"postgresql": [DROP, NARROW], "sqlite": [SQLITE_DROP, SQLITE_NARROW]},
-    "backward": {"postgresql": [DROP, WIDE], "sqlite": [SQLITE_DROP, SQLITE_WIDE]},
-}
-
-
-def _run(direction, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor not in STATEMENTS[direction]:
-        raise NotImplementedError(f"data version triggers: no form for {vendor}")
-    for sql in STATEMENTS[direction][vendor]:
-        # As RunSQL runs each statement of a list: no parameters, no placeholders.
-        schema_editor.execute(sql, params=None)
-
-
-def forward(apps, schema_editor):
-    _run("forward", schema_editor)
-
-
-def backward(apps, schema_editor):
-    _run("backward", schema_editor)
-
 
 class Migration(migrations.Migration):
     dependencies = [("liaoyang_consortia", "0004_dataversion")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        VendorSQL(
+            forward={"postgresql": [DROP, NARROW], "sqlite": [SQLITE_DROP, SQLITE_NARROW]},
+            backward={"postgresql": [DROP, WIDE], "sqlite": [SQLITE_DROP, SQLITE_WIDE]},
+        )
+    ]

@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from liaoyang_consortia.vendor_sql import VendorSQL
+
 # Applications never submitted (drafts) are seen only by their own unit (and superusers):
 # a draft saved must not empty the cached work list of every county and city clerk. The
 # applications table gets its own triggers, which look at the rows the statement touched
@@ -120,30 +122,13 @@ SQLITE_BACKWARD = [
     ],
 ]
 
-STATEMENTS = {
-    "forward": {"postgresql": FORWARD, "sqlite": SQLITE_FORWARD},
-    "backward": {"postgresql": BACKWARD, "sqlite": SQLITE_BACKWARD},
-}
-
-
-def _run(direction, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor not in STATEMENTS[direction]:
-        raise NotImplementedError(f"data version triggers: no form for {vendor}")
-    for sql in STATEMENTS[direction][vendor]:
-        # As RunSQL runs each statement of a list: no parameters, no placeholders.
-        schema_editor.execute(sql, params=None)
-
-
-def forward(apps, schema_editor):
-    _run("forward", schema_editor)
-
-
-def backward(apps, schema_editor):
-    _run("backward", schema_editor)
-
 
 class Migration(migrations.Migration):
     dependencies = [("liaoyang_consortia", "0005_dataversion_user_columns")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        VendorSQL(
+            forward={"postgresql": FORWARD, "sqlite": SQLITE_FORWARD},
+            backward={"postgresql": BACKWARD, "sqlite": SQLITE_BACKWARD},
+        )
+    ]
