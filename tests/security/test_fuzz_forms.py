@@ -498,3 +498,22 @@ def test_it_survives_any_input_to_the_unit_change_form(client, alice):
             assert response.context["form"].data.get("name") == data["name"]
 
     run()
+
+
+def test_it_survives_any_input_to_the_new_password_form_of_a_reset_link(client, alice):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(alice.pk))
+    token = default_token_generator.make_token(alice)
+    page = client.get(reverse("password_reset_confirm", args=[uid, token]), follow=True)
+    url = page.redirect_chain[-1][0]  # the token now waits in the session
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries({"new_password1": VALUES, "new_password2": VALUES}))
+    def run(data):
+        response = _post(client, url, data)
+        assert response.status_code < 500, data
+
+    run()
