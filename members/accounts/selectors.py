@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,23 +17,21 @@ UNCONFIRMED = (UnitRegistration.State.EMAIL_PENDING, UnitRegistration.State.EXPI
 
 
 def queue(user, *, state: str | None = None) -> list[UnitRegistration]:
-    """The registrations this user verifies, waiting ones first (oldest first), then the
-    rest newest first."""
-    qs = (
-        UnitRegistration.objects.filter(policy.verifier_q(user))
-        .select_related("county", "organization", "registrant")
-        .order_by("-submitted_at", "-created_at")
+    """The registrations this user verifies: those waiting first, the longest waiting at the
+    top, then the others newest first; QUEUE_PAGE rows at most, in two queries."""
+    qs = UnitRegistration.objects.filter(policy.verifier_q(user)).select_related(
+        "county", "organization", "registrant"
     )
     qs = qs.filter(state=state) if state else qs.exclude(state__in=UNCONFIRMED)
-    rows = list(qs[:QUEUE_PAGE])
-    waiting = [r for r in rows if r.state == UnitRegistration.State.PENDING]
-    waiting.sort(key=lambda r: r.submitted_at or r.created_at)
-    return waiting + [r for r in rows if r.state != UnitRegistration.State.PENDING]
+    pending = UnitRegistration.State.PENDING
+    waiting = list(qs.filter(state=pending).order_by("submitted_at", "pk")[:QUEUE_PAGE])
+    if state == pending or len(waiting) == QUEUE_PAGE:
+        return waiting
+    rest = qs.exclude(state=pending).order_by("-decided_at", "-created_at", "-pk")
+    return waiting + list(rest[: QUEUE_PAGE - len(waiting)])
 
 
 def queue_counts(user) -> dict[str, int]:
-    from django.db.models import Count
-
     rows = (
         UnitRegistration.objects.filter(policy.verifier_q(user))
         .exclude(state__in=UNCONFIRMED)
@@ -40,16 +39,6 @@ def queue_counts(user) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {row["state"]: row["n"] for row in rows}
-
-
-def pending_count(user) -> int:
-    if not policy.is_verifier(user):
-        return 0
-    return (
-        UnitRegistration.objects.filter(policy.verifier_q(user))
-        .filter(state=UnitRegistration.State.PENDING)
-        .count()
-    )
 
 
 def registration_for(user, pk) -> UnitRegistration:
