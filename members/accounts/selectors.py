@@ -1,8 +1,9 @@
 """Reads for registrations and the account pages. A list is one query whatever its length."""
 
+import uuid
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -53,6 +54,23 @@ def registration_for(user, pk) -> UnitRegistration:
     if registration is None or not policy.may_view(user, registration):
         raise Http404
     return registration
+
+
+def awaiting_confirmation(token) -> UnitRegistration | None:
+    """The registration a confirmation link stands for, while its e-mail is unconfirmed."""
+    return (
+        UnitRegistration.objects.filter(token_q(token), state=UnitRegistration.State.EMAIL_PENDING)
+        .only("pk", "name", "email_token_expires_at")
+        .first()
+    )
+
+
+def token_q(token) -> Q:
+    """A lookup by link token; one that is not a UUID finds nothing (never an error)."""
+    try:
+        return Q(email_token=uuid.UUID(str(token)))
+    except ValueError:
+        return Q(pk__in=[])
 
 
 def own_registration(user) -> UnitRegistration | None:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from applications.uploads import JPEG, PDF, PNG, inspect_upload
 from liaoyang_consortia import audit, notifications
 from liaoyang_consortia.models import AuditEvent
-from members.accounts import policy
+from members.accounts import policy, selectors
 from members.models import (
     EMAIL_CONFIRMATION_HOURS,
     Organization,
@@ -314,7 +314,7 @@ def confirm_email(*, token) -> UnitRegistration:
         registration = (
             UnitRegistration.objects.select_for_update(of=("self",))
             .select_related("registrant", "county", "organization")
-            .filter(token_q(token), state=UnitRegistration.State.EMAIL_PENDING)
+            .filter(selectors.token_q(token), state=UnitRegistration.State.EMAIL_PENDING)
             .first()
         )
         refusal = email_link_refusal(registration)
@@ -334,13 +334,6 @@ def confirm_email(*, token) -> UnitRegistration:
             detail={"outcome": "email_confirmed", "registration": registration.pk},
         )
     return registration
-
-
-def token_q(token) -> Q:
-    try:
-        return Q(email_token=uuid.UUID(str(token)))
-    except ValueError:
-        return Q(pk__in=[])
 
 
 def resend_confirmation(*, email: str, ip: str | None = None) -> None:

@@ -86,13 +86,7 @@ def register_done(request):
 
 @require_http_methods(["GET", "POST"])
 def confirm_email(request, token):
-    registration = (
-        UnitRegistration.objects.filter(
-            services.token_q(token), state=UnitRegistration.State.EMAIL_PENDING
-        )
-        .only("pk", "name", "email_token_expires_at")
-        .first()
-    )
+    registration = selectors.awaiting_confirmation(token)
     refusal = services.email_link_refusal(registration)
     if refusal:
         return render(request, "members/link_invalid.html", {"reason": refusal}, status=404)
