@@ -7,6 +7,8 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from liaoyang_consortia.security import OTP_PATH
+
 
 def _must_change(user) -> bool:
     if not getattr(user, "is_authenticated", False):
@@ -37,5 +39,5 @@ class PasswordChangeRequiredMiddleware:
             path in (reverse("password_change"), reverse("password_change_done"), reverse("logout"))
             or path.startswith(settings.STATIC_URL)
             or path == reverse("healthz")
-            or path.startswith("/accounts/otp/")
+            or path == OTP_PATH
         )
