@@ -57,3 +57,25 @@ def is_registrant_side(user, registration) -> bool:
 
 def may_view(user, registration) -> bool:
     return is_registrant_side(user, registration) or may_verify(user, registration)
+
+
+def may_resubmit(user, registration) -> bool:
+    """The registrant side corrects a registration only once it is returned."""
+    return bool(
+        registration
+        and registration.state == registration.State.RETURNED
+        and is_registrant_side(user, registration)
+    )
+
+
+def may_request_change(user, organization, registration) -> bool:
+    """A verified unit's administrator, with no registration of the unit still open."""
+    profile = getattr(user, "profile", None)
+    return bool(
+        organization.is_verified
+        and has_role(user, Role.APPLICANT)
+        and profile
+        and profile.is_unit_admin
+        and profile.organization_id == organization.pk
+        and not (registration and registration.is_open)
+    )

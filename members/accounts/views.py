@@ -135,8 +135,8 @@ def _registration_page(request, *, form=None, status=200):
     # Only a unit's own users (an expert's employer is not a unit the expert acts for).
     organization = members_selectors.unit_for(request.user)
     registration = selectors.own_registration(request.user)
-    can_resubmit = _can_resubmit(request.user, registration)
-    can_change = _can_change(request.user, organization, registration)
+    can_resubmit = policy.may_resubmit(request.user, registration)
+    can_change = policy.may_request_change(request.user, organization, registration)
     if form is None and can_resubmit:
         form = UnitDetailsForm(
             initial=UnitDetailsForm.initial_from(registration), licence_required=False
@@ -157,22 +157,6 @@ def _registration_page(request, *, form=None, status=200):
     )
 
 
-def _can_resubmit(user, registration) -> bool:
-    return bool(
-        registration
-        and registration.state == UnitRegistration.State.RETURNED
-        and policy.is_registrant_side(user, registration)
-    )
-
-
-def _can_change(user, organization, registration) -> bool:
-    return bool(
-        organization.is_verified
-        and members_selectors.is_unit_admin(user)
-        and not (registration and registration.is_open)
-    )
-
-
 @login_required
 @require_safe
 def registration(request):
@@ -184,7 +168,7 @@ def registration(request):
 def resubmit(request):
     members_selectors.unit_for(request.user)
     registration = selectors.own_registration(request.user)
-    if not _can_resubmit(request.user, registration):
+    if not policy.may_resubmit(request.user, registration):
         raise Http404
     form = UnitDetailsForm(request.POST, request.FILES, licence_required=False)
     if form.is_valid():
