@@ -133,6 +133,49 @@ def overdue_days(application, *, today, overrides=None, default=None) -> int:
     return max(0, used - limit)
 
 
+class Deadline:
+    """When the current state's time limit runs out, and how it stands today.
+
+    `due` is the limit-th working day after the day the application arrived (that day does
+    not count, as in overdue_days); `left` is the working days from tomorrow to `due` (0 on
+    the day itself), `late` the working days past it."""
+
+    def __init__(self, *, due, left, late, limit, today):
+        self.due, self.left, self.late, self.limit, self.today = due, left, late, limit, today
+
+    @property
+    def overdue(self) -> bool:
+        return self.late > 0
+
+    @property
+    def due_today(self) -> bool:
+        return not self.late and self.left == 0 and self.today == self.due
+
+    def __repr__(self):
+        return f"Deadline(due={self.due}, left={self.left}, late={self.late})"
+
+
+def deadline_of(application, *, today, overrides=None, default=None) -> Deadline | None:
+    """The time limit of the application's current state as a date, or None when the state
+    has none (drafts, named, ended). No query when `overrides` and `default` are given."""
+    from reviews.workdays import add_working_days, load_overrides, working_days_between
+
+    version = application.policy_version or default or PolicyVersion.in_force(today)
+    limit = version.time_limit(application.state)
+    if not limit or application.state_since is None:
+        return None
+    overrides = load_overrides() if overrides is None else overrides
+    start = timezone.localdate(application.state_since) + timedelta(days=1)
+    due = add_working_days(start, limit, overrides=overrides)
+    if today <= due:
+        left = working_days_between(today + timedelta(days=1), due, overrides=overrides)
+        return Deadline(due=due, left=left, late=0, limit=limit, today=today)
+    # Past the date but on a rest day, no working day is lost yet: late stays 0, as
+    # overdue_days (and the tiles' overdue_q) count it.
+    late = working_days_between(start, today, overrides=overrides) - limit
+    return Deadline(due=due, left=0, late=max(late, 0), limit=limit, today=today)
+
+
 def overdue_q(*, today, overrides=None, default=None) -> Q:
     """The applications over their time limit today (overdue_days > 0), as one filter.
 

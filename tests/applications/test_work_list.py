@@ -89,3 +89,33 @@ def test_it_pages_and_counts_everything_the_user_may_open(alice, bob):
     assert selectors.work_list_for(bob, state="nope")["state"] is None
     assert selectors.work_list_for(bob, page="abc")["page_obj"].number == 1
     assert selectors.work_list_for(bob, page="99")["page_obj"].number == 2
+
+
+def test_the_deadline_agrees_with_overdue_days_and_counts_working_days_left(alice):
+    # County review (limit from the policy in force) arriving on Friday 25 Sep 2026, before
+    # 国庆: the make-up Sunday 27 Sep counts, 1-7 Oct do not.
+    since = _at(date(2026, 9, 25), 10)
+    (app,) = _applications(alice.profile.organization, alice, [(State.COUNTY_REVIEW, since)])
+    app = Application.objects.select_related("policy_version").get(pk=app.pk)
+    from reviews.workdays import add_working_days, working_days_between
+
+    limit = PolicyVersion.in_force(date(2026, 9, 25)).time_limit(State.COUNTY_REVIEW)
+    due = add_working_days(date(2026, 9, 26), limit)
+    for offset in range(0, 40):
+        today = date(2026, 9, 25) + timedelta(days=offset)
+        deadline = selectors.deadline_of(app, today=today)
+        assert deadline.due == due
+        assert deadline.late == selectors.overdue_days(app, today=today), today
+        if today < due:
+            assert deadline.left == working_days_between(today + timedelta(days=1), due) > 0
+            assert not deadline.due_today
+        elif today == due:
+            assert deadline.left == 0 and deadline.due_today and not deadline.overdue
+    assert selectors.deadline_of(app, today=due + timedelta(days=20)).overdue
+
+
+def test_states_without_a_time_limit_have_no_deadline(alice):
+    (app,) = _applications(
+        alice.profile.organization, alice, [(State.APPROVED, _at(date(2026, 9, 1), 9))]
+    )
+    assert selectors.deadline_of(app, today=date(2026, 10, 1)) is None
