@@ -32,13 +32,18 @@ def visible_consortia(user):
     return Consortium.objects.filter(lead__uscc__in=_lead_usccs(user))
 
 
-def consortia_list(user):
+def consortia_list(user, *, q: str = ""):
     """The list page, in a fixed number of queries: counts of projects and pending filings
-    are annotated, not fetched per row. City staff see those waiting for them first."""
+    are annotated, not fetched per row. City staff see those waiting for them first.
+    `q`: only those whose name or lead unit's name holds every word of it."""
+    from reviews.selectors_decisions import name_or_lead_q
+
     today = timezone.localdate()
+    visible = visible_consortia(user)
+    if q:
+        visible = visible.filter(name_or_lead_q(q))
     rows = (
-        visible_consortia(user)
-        .select_related("lead", "industry_field")
+        visible.select_related("lead", "industry_field")
         .annotate(
             project_count=Count("projects", distinct=True),
             running_count=Count(

@@ -7,6 +7,7 @@ app_name = "applications"
 urlpatterns = [
     path("", views.work_list, name="list"),
     path("new/", views.new, name="new"),
+    path("export.xlsx", views.export, name="export"),
     path("uscc-check/", views.uscc_check, name="uscc_check"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/findings/", views.findings, name="findings"),

@@ -25,12 +25,14 @@ from applications.uploads import attachment_response
 @login_required
 @require_safe
 def consortium_list(request):
+    q = " ".join(request.GET.get("q", "").split())[:100]
     return render(
         request,
         "applications/consortia/list.html",
         {
-            "consortia": selectors.consortia_list(request.user),
+            "consortia": selectors.consortia_list(request.user, q=q),
             "is_city": policy.is_city(request.user),
+            "q": q,
         },
     )
 

@@ -23,11 +23,19 @@ NAV = [
     (_("党组会议"), "decisions:meetings", CITY),
     (_("联合体监管"), "consortia:list", CITY),
     (_("统计"), "reporting_stats:index", CITY),
-    (_("诚信记录"), "admin:members_integrityrecord_changelist", {Role.CITY_STAFF}),
+    (_("诚信记录"), "integrity:list", {Role.CITY_STAFF}),
     (_("公示公告"), "notices:list", None),
     (_("创新联合体名录"), "decisions:directory", None),
     (_("系统管理"), "admin:index", {Role.ADMIN}),
 ]
+
+
+def expert_works_from_tasks(roles) -> bool:
+    """Whether the user's work list is their review tasks: an expert with no role that has
+    a work list of its own (applicant, county, city, admin). The menu then has one entry
+    for it, and /applications/ sends them to /reviews/experts/."""
+    return bool(roles) and roles[0] == Role.EXPERT and Role.ADMIN not in roles
+
 
 WORK_LIST_TITLES = {
     Role.APPLICANT: _("我的申报"),
@@ -42,10 +50,16 @@ def site(request):
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else []
     nav = []
+    tasks_only = expert_works_from_tasks(roles)
     for label, url_name, allowed in NAV:
         if allowed is None or allowed & set(roles):
-            title = WORK_LIST_TITLES[roles[0]] if url_name == "applications:list" else label
-            nav.append({"label": title, "url": reverse(url_name)})
+            if url_name == "applications:list":
+                # The first entry is the user's work list, named for their first role.
+                label = WORK_LIST_TITLES[roles[0]]
+                url_name = "experts:tasks" if tasks_only else url_name
+            elif url_name == "experts:tasks" and tasks_only:
+                continue  # already the first entry
+            nav.append({"label": label, "url": reverse(url_name)})
     unread = 0
     if user is not None and user.is_authenticated:
         from liaoyang_consortia.notifications import unread_count

@@ -6,7 +6,7 @@ Each list loads in a fixed number of queries, whatever the number of its rows
 from collections import defaultdict
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from applications.models import Application, Consortium, Membership, State
@@ -52,9 +52,19 @@ def directory_fields():
     return IndustryField.objects.filter(consortia__status=Consortium.Status.ACTIVE).distinct()
 
 
-def directory(*, field_id: int | None = None, page=None):
+def name_or_lead_q(q: str) -> Q:
+    """A consortium whose name or lead unit's name holds every word of `q` (each word in
+    either): the search box of the directory and of city staff's 联合体监管."""
+    found = Q()
+    for term in (q or "")[:100].split():
+        found &= Q(name__icontains=term) | Q(lead__name__icontains=term)
+    return found
+
+
+def directory(*, field_id: int | None = None, page=None, q: str = ""):
     """A page of the public directory: active consortia with their lead unit, field and
-    units. Three queries (count, page, units) for any number of consortia."""
+    units, optionally those whose name or lead unit matches `q`. Three queries (count,
+    page, units) for any number of consortia."""
     consortia = (
         Consortium.objects.filter(status=Consortium.Status.ACTIVE)
         .select_related("lead", "industry_field")
@@ -76,6 +86,8 @@ def directory(*, field_id: int | None = None, page=None):
     )
     if field_id is not None:
         consortia = consortia.filter(industry_field_id=field_id)
+    if q:
+        consortia = consortia.filter(name_or_lead_q(q))
     page_obj = Paginator(consortia, DIRECTORY_PAGE_SIZE).get_page(page)
     page_obj.object_list = _with_units(list(page_obj.object_list))
     return page_obj

@@ -14,13 +14,34 @@ from reviews.models import Criterion, ExpertAssignment, ExpertProfile, Score
 OPEN = [ExpertAssignment.Status.PENDING, ExpertAssignment.Status.ACCEPTED]
 
 
-def assignments_for_expert(user) -> list[ExpertAssignment]:
-    """The expert's own tasks, newest first, in one query."""
-    return list(
+def assignments_for_expert(user, *, today=None) -> list[ExpertAssignment]:
+    """The expert's own tasks, newest first, in three queries (the tasks, the calendar, the
+    policy in force). An open task on an application still in expert review carries
+    `.deadline` (applications.selectors.deadline_of: the date by which to score, the
+    working days left or past), others None."""
+    from django.utils import timezone
+
+    from applications.models import State
+    from applications.selectors import deadline_of
+    from members.models import PolicyVersion
+    from reviews.workdays import load_overrides
+
+    today = today or timezone.localdate()
+    tasks = list(
         ExpertAssignment.objects.filter(expert__user=user)
-        .select_related("application__lead", "application__industry_field")
+        .select_related(
+            "application__lead", "application__industry_field", "application__policy_version"
+        )
         .order_by("-assigned_at", "-id")
     )
+    overrides, in_force = load_overrides(), PolicyVersion.in_force(today)
+    for task in tasks:
+        task.deadline = None
+        if task.status in OPEN and task.application.state == State.EXPERT_REVIEW:
+            task.deadline = deadline_of(
+                task.application, today=today, overrides=overrides, default=in_force
+            )
+    return tasks
 
 
 def assignment_for_expert(user, pk) -> ExpertAssignment:

@@ -1,7 +1,7 @@
 """The Party-group meeting pages (city staff), the public directory of named consortia, and
 the naming decision PDF. Thin views: form → service → redirect."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,7 +30,10 @@ def _parse_id(value) -> int | None:
 @require_safe
 def directory(request):
     field_id = _parse_id(request.GET.get("field"))
-    page = selectors_decisions.directory(field_id=field_id, page=request.GET.get("page"))
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    page = selectors_decisions.directory(field_id=field_id, page=request.GET.get("page"), q=q)
+    # The pager's links keep the filter and the search.
+    kept = urlencode({k: v for k, v in (("field", field_id), ("q", q)) if v})
     return render(
         request,
         "reviews/decisions/directory.html",
@@ -39,6 +42,8 @@ def directory(request):
             "consortia": page.object_list,
             "fields": selectors_decisions.directory_fields(),
             "field_id": field_id,
+            "q": q,
+            "kept": kept + "&" if kept else "",
         },
     )
 

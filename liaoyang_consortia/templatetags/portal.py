@@ -48,3 +48,32 @@ def readonly_value(bound_field) -> str:
     if isinstance(value, Decimal):
         return f"{value:,}"
     return str(value)
+
+
+# The colour of each approval state's badge, the one mapping every page uses (the badge
+# always carries the state's name too: colour is never the only sign). Blue: waiting on
+# the bureau or the county; light blue: the later steps (notice, Party group); yellow:
+# back with the applicant or an objection to check; green: named; red: not passed; grey:
+# drafts and withdrawn. Each pairs text and background at ≥ 4.5:1 (the primary one is
+# darkened in portal.css: Bootstrap's is 4.5:1 exactly).
+STATE_BADGES = {
+    "draft": "text-bg-light border",
+    "county_review": "text-bg-primary",
+    "city_intake": "text-bg-primary",
+    "expert_review": "text-bg-primary",
+    "review_passed": "text-bg-info",
+    "public_notice": "text-bg-info",
+    "objection_review": "text-bg-warning",
+    "party_group_review": "text-bg-info",
+    "returned": "text-bg-warning",
+    "approved": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "withdrawn": "text-bg-secondary",
+}
+
+
+@register.filter
+def state_badge(state) -> str:
+    """The badge classes of an application state: `<span class="badge {{ a.state|state_badge
+    }}">{{ a.get_state_display }}</span>`."""
+    return "state-badge " + STATE_BADGES.get(str(state), "text-bg-secondary")

@@ -140,6 +140,14 @@ def county_applications(w, start, stop):
     ]
 
 
+@arranging
+def own_county_waiting(w, start, stop):
+    return [
+        _name(w.application(f"待审{i:02d}号", state=State.COUNTY_REVIEW, i=i))
+        for i in range(start, stop)
+    ]
+
+
 CITY_STATES = [
     State.CITY_INTAKE,
     State.EXPERT_REVIEW,
@@ -521,13 +529,37 @@ PAGES = [
     Page("work list, applicant", "alice", "/applications/", own_applications),
     Page("work list, county reviewer", "bob", "/applications/", county_applications),
     Page("work list, city staff", "charlie", "/applications/", city_applications),
-    Page("work list, expert", "dora", "/applications/", expert_assignments),
+    # An expert's work list is their review tasks ("expert tasks, expert" below).
     Page("work list, admin", "erin", "/applications/", city_applications),
+    # Searched, sorted by the due date (a CASE over the calendar and the limits), filtered.
+    Page(
+        "work list by due date, city staff", "charlie", "/applications/?sort=due", city_applications
+    ),
+    Page(
+        "work list latest due first, admin",
+        "erin",
+        "/applications/?sort=-due&q=市局",
+        city_applications,
+    ),
+    Page(
+        "work list searched, county reviewer",
+        "bob",
+        "/applications/?q=县区&sort=updated",
+        county_applications,
+    ),
+    Page(
+        "work list waiting, county reviewer",
+        "bob",
+        "/applications/?only=waiting&sort=-updated",
+        own_county_waiting,
+    ),
     Page("consortia, city staff", "charlie", "/my-consortia/", consortia),
     Page("consortia, lead unit", "alice", "/my-consortia/", led_consortia),
     Page("consortium page filings, city staff", "charlie", None, consortium_filings),
     Page("consortium page filings, lead unit", "alice", None, consortium_filings),
     Page("directory, public", None, "/consortia/", directory),
+    Page("directory searched, public", None, "/consortia/?q=测试", directory),
+    Page("consortia searched, city staff", "charlie", "/my-consortia/?q=测试", consortia),
     Page("notices, public", None, "/notices/", public_notices),
     Page("notices and objections, city staff", "charlie", "/notices/manage/", managed_notices),
     Page("expert tasks, expert", "dora", "/reviews/experts/", expert_tasks),
