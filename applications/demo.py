@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from applications import services, workflow
 from applications.models import AGREEMENT_CLAUSES, Application, Attachment
-from liaoyang_consortia.demo import make_uscc
+from liaoyang_consortia.demo import USERS, make_uscc
 from members.models import County, IndustryField
 
 # (name, uscc first 17, kind, county code or None) — the members of the demo consortia.
@@ -39,7 +39,8 @@ PLAN = {
     "人才培养：联合培养研究生20名；标准创制：牵头制定团体标准3项；平台共享：开放中试和检测平台。",
     "resources": "牵头单位提供中试场地2000平方米，辽东理工大学开放重点实验室，检测机构提供检测服务。",
     "fund_supervision": "设立联合体专项资金账户，专款专用，理事会每季度审议资金使用情况，每年委托第三方审计。",
-    "council": "理事长：赵志刚（辽阳华晟精细化工有限公司董事长）；副理事长：周文博（辽东理工大学副校长）；"
+    # {chair} and {lead}: the lead unit's legal representative and name (_fill).
+    "council": "理事长：{chair}（{lead}董事长）；副理事长：周文博（辽东理工大学副校长）；"
     "理事：各成员单位负责人。理事会每半年召开一次全体会议，重大事项三分之二以上理事同意。",
     "research_team": "首席专家杨振华教授领衔，研发人员126人，其中高级职称38人、博士21人。",
 }
@@ -74,12 +75,17 @@ def _pdf_upload(title: str, filename: str) -> SimpleUploadedFile:
 
 
 def _fill(application, actor, *, units: int, complete: bool, catalogue=MEMBER_UNITS):
+    lead = application.lead
+    # The plan names its university and council chair: those of this application.
+    university = next((name for name, _c, kind, _k in catalogue if kind == "university"), "")
+    plan = {key: text.replace("辽东理工大学", university) for key, text in PLAN.items()}
+    plan["council"] = plan["council"].format(chair=lead.legal_representative, lead=lead.name)
     values = {
         "lead_sales_revenue": 52000,
         "lead_rd_spend": 2080,
         "lead_platforms": "辽宁省精细化工技术创新中心（省科技厅认定，2021年）",
         "lead_projects": "辽阳市重大科技专项“芳烃下游高端化学品关键技术研究”（2023—2025年）",
-        **PLAN,
+        **plan,
     }
     if complete:
         values.update(MECHANISM_TEXT)
@@ -120,7 +126,8 @@ def _fill(application, actor, *, units: int, complete: bool, catalogue=MEMBER_UN
         clauses={code: f"第{n}条" for n, (code, _l) in enumerate(AGREEMENT_CLAUSES, start=1)},
     )
     for expert in EXPERTS:
-        services.add_chief_expert(actor=actor, application=application, values=expert)
+        values = {**expert, "employer": university or expert["employer"]}
+        services.add_chief_expert(actor=actor, application=application, values=values)
     services.add_attachment(
         actor=actor,
         application=application,
@@ -153,18 +160,22 @@ def _application(actor, name_core, field_name):
     return application, True
 
 
+# The aluminium application's members: the aluminium and automotive units first.
+ALUMINIUM_UNITS = [*MEMBER_UNITS[8:], *MEMBER_UNITS[:8]]
+
+
 @transaction.atomic
 def seed_applications(users) -> list[Application]:
-    a, b = users["applicant_a"], users["applicant_b"]
+    a, b, c = users["applicant_a"], users["applicant_b"], users["applicant_c"]
     ready, new = _application(a, "芳烃精细化工", "芳烃及精细化工")
     if new:
         _fill(ready, a, units=8, complete=True)
-    draft, new = _application(a, "高端催化材料", "新材料")
+    draft, new = _application(c, "高端催化材料", "新材料")
     if new:
-        _fill(draft, a, units=3, complete=False)
+        _fill(draft, c, units=3, complete=False)
     submitted, new = _application(b, "铝合金精深加工", "铝合金精深加工")
     if new:
-        _fill(submitted, b, units=9, complete=True)
+        _fill(submitted, b, units=9, complete=True, catalogue=ALUMINIUM_UNITS)
         services.submit(actor=b, application_id=submitted.pk)
     return [ready, draft, submitted]
 
@@ -172,41 +183,75 @@ def seed_applications(users) -> list[Application]:
 # Units for the applications taken along the approval chain: a university and an institute
 # that employ none of the demo experts, so the experts need not recuse.
 CHAIN_UNITS = [
-    ("辽宁石化工程大学（演示）", "12210000MB2468135", "university", None),
-    ("辽阳市新材料研究所（演示）", "12211000MB1357924", "institute", "211002"),
+    ("辽宁石化工程大学", "12210000MB2468135", "university", None),
+    ("辽阳市新材料研究所", "12211000MB1357924", "institute", "211002"),
     *MEMBER_UNITS[2:8],
 ]
 
-# (name core, industry field, lead key, how far along the chain it goes)
+# (name core, industry field, the lead unit's user, how far along the chain it goes). Each
+# has its own lead unit (liaoyang_consortia/demo.py): a county's clerk sees one
+# application per enterprise, as in life.
 CHAIN = [
-    ("智能制造装备", "先进装备制造及汽车零部件", "applicant_a", "returned"),
-    ("医药中间体", "医药健康", "applicant_b", "rejected"),
-    ("绿色低碳技术", "双碳", "applicant_a", "withdrawn"),
-    ("高性能铝材", "铝合金精深加工", "applicant_b", "city_intake"),
-    ("增材制造", "增材制造", "applicant_a", "expert_review"),
-    ("芳烃下游新材料", "新材料", "applicant_a", "review_passed"),
-    ("精细化学品", "芳烃及精细化工", "applicant_a", "notice"),
-    ("汽车轻量化部件", "先进装备制造及汽车零部件", "applicant_b", "notice"),
-    ("铝基复合材料", "铝合金精深加工", "applicant_b", "notice"),
-    ("生物医药", "医药健康", "applicant_a", "notice"),
-    ("先进催化材料", "新材料", "applicant_a", "approved"),
+    ("智能制造装备", "先进装备制造及汽车零部件", "applicant_d", "returned"),
+    ("医药中间体", "医药健康", "applicant_k", "rejected"),
+    ("绿色低碳技术", "双碳", "applicant_e", "withdrawn"),
+    ("高性能铝材", "铝合金精深加工", "applicant_l", "city_intake"),
+    ("增材制造", "增材制造", "applicant_f", "expert_review"),
+    ("芳烃下游新材料", "新材料", "applicant_g", "review_passed"),
+    ("精细化学品", "芳烃及精细化工", "applicant_h", "notice"),
+    ("汽车轻量化部件", "先进装备制造及汽车零部件", "applicant_m", "notice"),
+    ("铝基复合材料", "铝合金精深加工", "applicant_n", "notice"),
+    ("生物医药", "医药健康", "applicant_i", "notice"),
+    ("先进催化材料", "新材料", "applicant_j", "approved"),
 ]
-COUNTY_OF = {"applicant_a": "county_baita", "applicant_b": "county_dengta"}
+# The county reviewer of each county that has demo lead units.
+COUNTY_REVIEWERS = {
+    county: username
+    for username, (_d, _role, _unit, county, _admin) in USERS.items()
+    if county is not None
+}
+
+
+def _county_reviewer(users, actor):
+    return users[COUNTY_REVIEWERS[actor.profile.organization.county.code]]
+
+
+def _field_experts(application, count=3):
+    """The first `count` demo experts (in reviews/demo_experts.py's order) who know the
+    application's field and work at none of its units: a fixed choice, where the city's
+    draw would pick at random, so the demo's expert tasks are the same on every run."""
+    from reviews import experts
+    from reviews.demo_experts import EXPERTS
+    from reviews.models import ExpertProfile
+
+    excluded = experts.member_unit_ids(application)
+    field = Application.objects.values_list("industry_field__name", flat=True).get(
+        pk=application.pk
+    )
+    pool = {
+        p.user.username: p
+        for p in ExpertProfile.objects.select_related("user").filter(
+            user__username__in=EXPERTS, fields__name=field
+        )
+        if p.employer_id not in excluded
+    }
+    return [pool[u] for u in EXPERTS if u in pool][:count]
 
 
 def _through_expert_review(application, users, *, score_all: bool):
     from reviews import experts
-    from reviews.models import Criterion, ExpertProfile
+    from reviews.models import Criterion
 
     city = users["city_staff"]
-    profiles = ExpertProfile.objects.filter(user__username__in=["expert1", "expert2", "expert3"])
-    for profile in profiles:
+    chosen = _field_experts(application)
+    for profile in chosen:
         experts.assign_expert(actor=city, application=application, expert=profile)
     workflow.perform(actor=city, application_id=application.pk, transition="start_expert_review")
     for assignment in application.expert_assignments.select_related("expert__user"):
         user = assignment.expert.user
         experts.declare(actor=user, assignment=assignment, conflict=False)
-        if not score_all and user.username != "expert1":
+        # Under review: only the first expert has scored (the others still have to).
+        if not score_all and assignment.expert_id != chosen[0].pk:
             continue
         criteria = Criterion.objects.filter(sheet_id=assignment.sheet_id)
         experts.submit_scores(
@@ -273,7 +318,7 @@ def seed_chain(users) -> list[Application]:
             )
             continue
         services.submit(actor=actor, application_id=application.pk)
-        county = users[COUNTY_OF[lead_user]]
+        county = _county_reviewer(users, actor)
         if stop == "returned":
             workflow.perform(
                 actor=county,

@@ -17,7 +17,7 @@ from members.models import County
 from members.services import unit_group
 
 PROJECT_NAME = "辽阳市重大科技专项：产业链关键共性技术协同攻关"
-NEW_UNIT = ("辽阳智联工业软件有限公司（演示）", "91211002MA0K3Y5W6", "enterprise", "211002")
+NEW_UNIT = ("辽阳智联工业软件有限公司", "91211002MA0K3Y5W6", "enterprise", "211002")
 SIGNATORIES = ["赵志刚", "周文博", "李建国", "王海燕", "陈立新", "刘春雨", "孙明", "吴晓东", "郑凯"]
 
 

@@ -137,3 +137,83 @@ def test_it_escapes_what_applicants_type(tmp_path):
     text = _text(_write(render_application_pdf(application), tmp_path))
 
     assert "<b>加粗</b> & <script>x</script>" in text
+
+
+# --- the members table (issue 11) ----------------------------------------------------------
+
+# Organisation codes as real ones run (digits and capitals, some of the widest letters).
+ORG_CODES = ["MA0Y7K3Q2", "MA0XW8MN4", "MB0WM6HK1", "MA0QW9MW3", "MA1GH8MX0", "MA0MWMK85"]
+LONG_TASK = (
+    "负责高选择性加氢催化剂的小试、中试放大与工艺包编制，牵头连续流微通道反应装置的"
+    "设计制造，并在本单位生产线上完成示范应用与成果转化。"
+)
+
+
+def _members_application():
+    from applications.models import Membership
+    from members.validators import uscc_check_character
+
+    application = make_complete_application(units=9)
+    members = Membership.objects.filter(application=application).select_related("organization")
+    for n, membership in enumerate(members):
+        first17 = f"912110{n % 90 + 10:02d}{ORG_CODES[n % len(ORG_CODES)]}"
+        org = membership.organization
+        org.uscc = first17 + uscc_check_character(first17)
+        org.name = f"辽阳市白塔区第{n + 1}智能制造装备与新材料科技股份有限公司"
+        org.save(update_fields=["uscc", "name"])
+        membership.task_share = LONG_TASK
+        membership.save(update_fields=["task_share"])
+    return application
+
+
+def _cells(document):
+    """(cell box, its text, its line boxes) for every cell of the members table."""
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for table in page._page_box.descendants():
+            if not (isinstance(table, boxes.TableBox) and "members" in table.element.get("class")):
+                continue
+            for cell in table.descendants():
+                if isinstance(cell, boxes.TableCellBox):
+                    texts = [b for b in cell.descendants() if isinstance(b, boxes.TextBox)]
+                    lines = [b for b in cell.descendants() if isinstance(b, boxes.LineBox)]
+                    yield cell, "".join(t.text for t in texts), texts, lines
+
+
+def test_it_keeps_each_credit_code_on_one_line_inside_its_cell(tmp_path):
+    import weasyprint
+    from django.conf import settings
+
+    from applications.pdf import render_application_html
+
+    application = _members_application()
+    codes = set(application.memberships.values_list("organization__uscc", flat=True))
+    assert len(codes) == 9
+    document = weasyprint.HTML(
+        string=render_application_html(application), base_url=str(settings.BASE_DIR)
+    ).render()
+
+    found, task_lines, widths = set(), [], {}
+    for cell, text, texts, lines in _cells(document):
+        if text in codes:
+            found.add(text)
+            (piece,) = texts  # one piece …
+            assert len(lines) == 1, f"{text} wraps to {len(lines)} lines"  # … on one line
+            right = cell.content_box_x() + cell.width
+            assert piece.position_x + piece.width <= right + 0.01, f"{text} overflows its cell"
+        if text == LONG_TASK:
+            task_lines.append(len(lines))
+            widths["task"] = cell.width
+        if "（已盖章）" in text:
+            widths["seal"] = cell.width
+    assert found == codes
+    # 承担任务 has the room the seal column gave up: the widest column, a 62-character task
+    # in six lines (eleven before).
+    assert len(task_lines) == 9 and max(task_lines) <= 6, task_lines
+    assert widths["task"] > 1.5 * widths["seal"]
+
+    # And the text a reader copies out of the PDF has each code whole.
+    pdf = document.write_pdf()
+    text = _text(_write(pdf, tmp_path))
+    assert all(code in text for code in codes)

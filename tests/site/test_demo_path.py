@@ -65,14 +65,20 @@ ROLES = {
         {_name("铝合金精深加工"), _name("高性能铝材")},
         {_name("智能制造装备")},
     ),
+    # Each demo application has its own lead unit: a unit's users see only theirs.
     "applicant_a": (
         {"/my-consortia/", "/reports/", "/unit/"},
-        {_name("芳烃精细化工"), _name("高端催化材料"), _name("智能制造装备")},
-        {_name("铝合金精深加工")},
+        {_name("芳烃精细化工")},
+        {_name("铝合金精深加工"), _name("高端催化材料"), _name("智能制造装备")},
     ),
     "applicant_b": (
         {"/my-consortia/", "/reports/", "/unit/"},
-        {_name("铝合金精深加工"), _name("医药中间体")},
+        {_name("铝合金精深加工")},
+        {_name("芳烃精细化工"), _name("医药中间体")},
+    ),
+    "applicant_d": (
+        {"/my-consortia/", "/reports/", "/unit/"},
+        {_name("智能制造装备")},
         {_name("芳烃精细化工")},
     ),
     "expert1": ({"/reviews/experts/"}, {_name("增材制造")}, {_name("芳烃精细化工")}),
@@ -197,7 +203,8 @@ class Browser:
         token = next(c.value for c in self.jar if c.name == "csrftoken")
         form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
         status, path, body = self.open("/accounts/login/", urllib.parse.urlencode(form).encode())
-        assert (status, path) == (200, "/applications/"), (
+        # An expert lands on their review tasks, everyone else on the work list.
+        assert (status, path) in ((200, "/applications/"), (200, "/reviews/experts/")), (
             f"{username} could not sign in: {status} {path}\n{body[:2000]}\n{server.output()}"
         )
 
@@ -248,7 +255,10 @@ def test_the_demo_runs_on_a_fresh_sqlite_file_for_every_role(demo, server):
     problems = []
     for username, (pages, shown, hidden) in ROLES.items():
         user = Browser(server, username)
-        work_list = user.get("/applications/")
+        # An expert's work list is their review tasks (/applications/ redirects there).
+        work_list = user.get(
+            "/reviews/experts/" if username.startswith("expert") else "/applications/"
+        )
         menu = _menu(work_list)
         if missing := pages - set(menu):
             problems.append(f"{username}: the menu lacks {sorted(missing)} (has {menu})")
@@ -277,7 +287,7 @@ def test_the_cached_work_list_follows_a_write_from_another_process(demo, server)
     """The work list is cached in the server's memory; a write made elsewhere (here another
     process, as a script or the admin might) raises the version through the SQLite
     triggers, and the next page shows it."""
-    for username, core in (("county_dengta", "高性能铝材"), ("applicant_a", "高端催化材料")):
+    for username, core in (("county_dengta", "高性能铝材"), ("applicant_c", "高端催化材料")):
         user = Browser(server, username)
         assert _name(core) in user.get("/applications/")
         assert _name(core) in user.get("/applications/")  # now from the cache

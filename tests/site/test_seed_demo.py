@@ -9,19 +9,11 @@ from tests import nplusone
 
 pytestmark = pytest.mark.django_db
 
-DEMO_USERS = {
-    "admin",
-    "city_staff",
-    "county_baita",
-    "county_dengta",
-    "applicant_a",
-    "applicant_b",
-    "expert1",
-    "expert2",
-    "expert3",
-    "expert4",
-    "expert5",
-}
+# The lead units' users: applicant_a and applicant_b, the documented two, and one for each
+# other demo application's lead (applicant_c … applicant_n); the ten experts.
+APPLICANTS = {f"applicant_{letter}" for letter in "abcdefghijklmn"}
+EXPERTS = {f"expert{n}" for n in range(1, 11)}
+DEMO_USERS = {"admin", "city_staff", "county_baita", "county_dengta"} | APPLICANTS | EXPERTS
 # The self-registered units' first users (members/accounts/demo.py), who sign in by e-mail.
 REGISTRANTS = {"zhoumin@demo.invalid", "wuhao@demo.invalid"}
 
@@ -39,13 +31,41 @@ def _snapshot():
     }
 
 
+def _rows():
+    """Every demo row seed_demo makes beyond the users, by its natural key and state."""
+    from applications.models import Application, Membership
+    from reviews.models import ExpertAssignment, ExpertProfile, PublicNotice
+
+    return {
+        "applications": sorted(
+            Application.objects.values_list("pk", "lead__uscc", "name_core", "state")
+        ),
+        "members": Membership.objects.count(),
+        "experts": sorted(
+            (
+                e.user.username,
+                e.name,
+                e.title,
+                e.employer_id,
+                e.phone,
+                *sorted(map(str, e.fields.all())),
+            )
+            for e in ExpertProfile.objects.select_related("user").prefetch_related("fields")
+        ),
+        "assignments": sorted(ExpertAssignment.objects.values_list("application_id", "expert_id")),
+        "notices": PublicNotice.objects.count(),
+    }
+
+
 @pytest.mark.zeal_allow(*nplusone.DEMO_SEEDING)
 def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     call_command("seed_demo")
-    first = _snapshot()
+    first, rows = _snapshot(), _rows()
     orgs = Organization.objects.count()
     call_command("seed_demo")
     assert _snapshot() == first
+    assert _rows() == rows
+    assert len(rows["applications"]) == 14 and len(rows["experts"]) == 10
     assert set(first) == DEMO_USERS | REGISTRANTS
     assert Organization.objects.count() == orgs
     assert UserProfile.objects.count() == len(DEMO_USERS | REGISTRANTS)
@@ -67,6 +87,11 @@ def test_it_binds_each_demo_user_to_its_role_unit_and_county(settings):
     assert users["county_dengta"].profile.county.name == "灯塔市"
     assert users["applicant_a"].profile.organization.county.name == "白塔区"
     assert users["applicant_b"].profile.organization.county.name == "灯塔市"
+    leads = {users[name].profile.organization for name in APPLICANTS}
+    assert len(leads) == len(APPLICANTS)  # one lead unit each
+    assert {unit.county.name for unit in leads} == {"白塔区", "灯塔市"}
+    assert all(u.profile.is_unit_admin for name, u in users.items() if name in APPLICANTS)
+    assert all(users[name].profile.organization.kind != "enterprise" for name in EXPERTS)
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert users["city_staff"].is_staff and not users["city_staff"].is_superuser
     assert not users["applicant_a"].is_staff
