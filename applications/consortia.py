@@ -44,6 +44,7 @@ from applications.models import (
 )
 from applications.uploads import inspect_upload
 from liaoyang_consortia.notifications import notify
+from members.integrity.services import add_record as add_integrity_record
 from members.models import IntegrityRecord, Organization, PolicyVersion
 from members.services import unit_group
 from members.validators import normalize_uscc
@@ -270,15 +271,17 @@ def disqualify(
         decided_on=decided_on,
     )
     years = PolicyVersion.in_force(decided_on).lead_ban_years
-    IntegrityRecord.objects.create(
-        organization_id=consortium.lead_id,
+    # The one way a record is written (members.integrity.services): validated and audited
+    # like one city staff enter on /integrity/.
+    add_integrity_record(
+        actor=actor,
+        organization=consortium.lead,
         kind=IntegrityRecord.Kind.LEAD_BAN,
         start_date=decided_on,
         end_date=ban_end(decided_on, years),
         reason=_("%(name)s被取消创新联合体资格：%(reason)s")
         % {"name": consortium.name, "reason": reason},
         decision_number=decision_number,
-        created_by=actor,
     )
     _tell(
         lead_users(consortium),

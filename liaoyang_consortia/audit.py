@@ -25,6 +25,7 @@ WATCHED_PREFIXES = (
     "/my-consortia/",
     "/notices/manage/",
     "/reviews/",
+    "/integrity/",
 )
 DENIED_STATUSES = {403, 404}
 

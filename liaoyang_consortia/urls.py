@@ -62,6 +62,7 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("my-consortia/", include("applications.urls_consortia")),
     path("unit/", include("members.urls")),
+    path("integrity/", include("members.integrity.urls")),
     path("reports/", include("reporting.urls")),
     path("reviews/experts/", include("reviews.urls_experts")),
     path("notices/", include("reviews.urls_notices")),

@@ -283,6 +283,18 @@ class IntegrityRecord(models.Model):
     reason = models.TextField(_("事由"))
     decision_number = models.CharField(_("决定文号"), max_length=100, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    # Ended early by city staff (members.integrity.services.end_record): end_date is then
+    # the last day in force; why, who and when are kept beside it (and in the audit trail).
+    ended_reason = models.TextField(_("终止原因"), blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("终止人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),

@@ -77,6 +77,7 @@ class PublicNoticeAdmin(admin.ModelAdmin):
 @admin.register(Objection)
 class ObjectionAdmin(admin.ModelAdmin):
     list_display = [
+        "receipt_number",
         "application",
         "notice",
         "objector_name",
@@ -88,6 +89,7 @@ class ObjectionAdmin(admin.ModelAdmin):
     list_filter = ["status", "outcome"]
     list_select_related = ["application", "notice"]
     search_fields = [
+        "receipt_number",
         "application__name_core",
         "application__lead__name",
         "objector_name",
@@ -96,6 +98,7 @@ class ObjectionAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "received_at"
     fields = [
+        "receipt_number",
         "notice",
         "application",
         "objector_name",
@@ -117,6 +120,7 @@ class ObjectionAdmin(admin.ModelAdmin):
     # Status and outcome drive the workflow: they change through the staff pages, which
     # move the application too.
     readonly_fields = [
+        "receipt_number",
         "notice",
         "application",
         "evidence_download",

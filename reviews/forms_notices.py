@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from members.accounts.forms import captcha_field
 from reviews.models import Objection
 
 UPLOAD_HELP = _("PDF、JPEG、PNG、DOCX、XLSX，单个文件不超过20MB。")
@@ -173,3 +174,24 @@ class FindingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("核查意见将告知申报单位，请勿写入异议人的姓名、单位、联系方式等身份信息。"),
     )
+
+
+class ReceiptLookupForm(forms.Form):
+    """The objector looks up their objection: the receipt number and the phone they gave,
+    both required, and a captcha (the pair must not be guessed by machine)."""
+
+    receipt_number = forms.CharField(
+        label=_("受理编号"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        help_text=_("提交异议后页面显示的受理编号，由“YY”、年份和序号组成。"),
+        error_messages={"required": _("请填写受理编号。")},
+    )
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_("提出异议时填写的联系电话。"),
+        error_messages={"required": _("请填写提出异议时留下的联系电话。")},
+    )
+    captcha = captcha_field()

@@ -255,6 +255,11 @@ class Objection(models.Model):
     notice = models.ForeignKey(
         PublicNotice, verbose_name=_("公示"), on_delete=models.PROTECT, related_name="objections"
     )
+    # The objector's receipt (YY2026-0007), given by the service that files the objection
+    # (reviews.notices.file_objection). Null only for rows written around the service.
+    receipt_number = models.CharField(
+        _("受理编号"), max_length=20, unique=True, null=True, blank=True, editable=False
+    )
     application = models.ForeignKey(
         Application,
         verbose_name=_("异议对象"),

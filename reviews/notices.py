@@ -12,11 +12,13 @@ guard, the log and the notifications stay in one place.
 
 import logging
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,9 +39,11 @@ UNDER_NOTICE = (State.PUBLIC_NOTICE, State.OBJECTION_REVIEW)
 UNRESOLVED = (Objection.Status.RECEIVED, Objection.Status.VERIFYING)
 
 _NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
-# Two clerks publishing at the same instant may compute the same number; the unique
-# constraint refuses the second, which then takes the next one.
+# Two clerks publishing (or two people objecting) at the same instant may compute the same
+# number; the unique constraint refuses the second, which then takes the next one.
 _NUMBER_ATTEMPTS = 5
+RECEIPT_PREFIX = "YY"  # 异议
+_RECEIPT = re.compile(r"^YY(\d{4})-(\d+)$")
 
 
 def _date(day: date) -> str:
@@ -54,20 +58,63 @@ def _require_city(actor) -> None:
 # --- Numbers -----------------------------------------------------------------------------
 
 
+def _next_serial(numbers, pattern: re.Pattern, year: int) -> int:
+    """One more than the highest running number of `year` among `numbers`, read with
+    `pattern` (group 1 the year, group 2 the running number)."""
+    used = [
+        int(match.group(2))
+        for number in numbers
+        if (match := pattern.search(number)) and match.group(1) == str(year)
+    ]
+    return max(used, default=0) + 1
+
+
+def _save_numbered(instance, *, field: str, allocate) -> None:
+    """Save a new `instance` with the number `allocate()` computes in its unique `field`.
+    When a concurrent save took that number first, the constraint refuses this one, and
+    it takes the next (the savepoint keeps the outer transaction usable)."""
+    for attempt in range(_NUMBER_ATTEMPTS):
+        setattr(instance, field, allocate())
+        try:
+            with transaction.atomic():
+                instance.save()
+            return
+        except IntegrityError:
+            if attempt == _NUMBER_ATTEMPTS - 1:
+                raise
+
+
 def next_notice_number(on: date) -> str:
     """The next document number (文号) for a notice of `on`'s year, e.g.
     辽市科公示〔2026〕3号: the prefix in force on that day, then a running number per year
     (whatever prefix earlier notices of the year carried)."""
     prefix = PolicyVersion.in_force(on).notice_number_prefix
     marker = f"〔{on.year}〕"
-    used = [
-        int(match.group(2))
-        for number in PublicNotice.objects.filter(number__contains=marker).values_list(
-            "number", flat=True
-        )
-        if (match := _NUMBER.search(number)) and match.group(1) == str(on.year)
-    ]
-    return f"{prefix}{marker}{max(used, default=0) + 1}号"
+    numbers = PublicNotice.objects.filter(number__contains=marker).values_list("number", flat=True)
+    return f"{prefix}{marker}{_next_serial(numbers, _NUMBER, on.year)}号"
+
+
+def next_receipt_number(on: date) -> str:
+    """The next objection receipt number (受理编号) of `on`'s year, e.g. YY2026-0007."""
+    start = f"{RECEIPT_PREFIX}{on.year}-"
+    numbers = Objection.objects.filter(receipt_number__startswith=start).values_list(
+        "receipt_number", flat=True
+    )
+    return f"{start}{_next_serial(numbers, _RECEIPT, on.year):04d}"
+
+
+def normalize_receipt_number(value: str) -> str:
+    """What a person types (yy2026-7, ＹＹ2026－0007, spaces) as the stored form."""
+    text = unicodedata.normalize("NFKC", value or "").strip().upper().replace(" ", "")
+    match = re.fullmatch(r"YY(\d{4})[-—–]?(\d{1,6})", text)
+    if not match:
+        return text
+    return f"{RECEIPT_PREFIX}{match.group(1)}-{int(match.group(2)):04d}"
+
+
+def phone_digits(value: str) -> str:
+    """A phone number as its digits only, for comparing what the objector typed twice."""
+    return re.sub(r"\D", "", unicodedata.normalize("NFKC", value or ""))
 
 
 # --- Publishing --------------------------------------------------------------------------
@@ -97,19 +144,17 @@ def publish_notice(
             _("以下申请不处于“评审通过，待公示”状态，不能发布公示：%(names)s。")
             % {"names": "、".join(a.display_name for a in not_ready)}
         )
-    version = PolicyVersion.in_force(start_date)
-    days = version.notice_working_days
+    days, end_date = notice_period(start_date)
     notice = PublicNotice(
-        title=(title or "").strip()
-        or _("关于拟认定%(count)d家辽阳市创新联合体的公示") % {"count": len(locked)},
+        title=notice_title(title, len(locked)),
         start_date=start_date,
-        end_date=add_working_days(start_date, days),
+        end_date=end_date,
         working_days=days,
         business_contact=business_contact,
         supervision_contact=supervision_contact,
         published_by=actor,
     )
-    _save_with_number(notice)
+    _save_numbered(notice, field="number", allocate=lambda: next_notice_number(start_date))
     notice.applications.set(locked)
     for application in locked:
         workflow.perform(
@@ -121,16 +166,53 @@ def publish_notice(
     return notice
 
 
-def _save_with_number(notice: PublicNotice) -> None:
-    for attempt in range(_NUMBER_ATTEMPTS):
-        notice.number = next_notice_number(notice.start_date)
-        try:
-            with transaction.atomic():  # a savepoint: a clash must not spoil the outer one
-                notice.save()
-            return
-        except IntegrityError:
-            if attempt == _NUMBER_ATTEMPTS - 1:
-                raise
+def notice_title(title: str, count: int) -> str:
+    return (title or "").strip() or _("关于拟认定%(count)d家辽阳市创新联合体的公示") % {
+        "count": count
+    }
+
+
+def notice_period(start_date: date) -> tuple[int, date]:
+    """The statutory working days of a notice starting on `start_date`, and its last day."""
+    days = PolicyVersion.in_force(start_date).notice_working_days
+    return days, add_working_days(start_date, days)
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """A notice as it will be published, before it is (发布公示's preview): what the public
+    pages read of a PublicNotice, with no number yet (it is given on publishing)."""
+
+    title: str
+    start_date: date
+    end_date: date
+    working_days: int
+    business_contact: str
+    supervision_contact: str
+    applications: QuerySet  # the templates read notice.applications.all
+    expected_number: str
+
+
+def draft_notice(
+    *, actor, applications, start_date, business_contact, supervision_contact, title=""
+) -> NoticeDraft:
+    """What publish_notice would publish with the same input (nothing is written). The
+    number is only a forecast: another clerk may publish first."""
+    _require_city(actor)
+    ids = sorted({getattr(a, "pk", a) for a in applications})
+    days, end_date = notice_period(start_date)
+    return NoticeDraft(
+        title=notice_title(title, len(ids)),
+        start_date=start_date,
+        end_date=end_date,
+        working_days=days,
+        business_contact=(business_contact or "").strip(),
+        supervision_contact=(supervision_contact or "").strip(),
+        applications=Application.objects.filter(pk__in=ids)
+        .select_related("lead__county", "industry_field")
+        .order_by("pk"),
+        expected_number=next_notice_number(start_date),
+    )
 
 
 # --- Objections --------------------------------------------------------------------------
@@ -179,6 +261,7 @@ def file_objection(
         raise ValidationError({"reasons": _("请写明异议理由。")})
     if not notice.applications.filter(pk=application.pk).exists():
         raise ValidationError(_("该申请不在本次公示之列。"), code="not_listed")
+    filed_on = today or timezone.localdate()
     # Re-read under a lock: the state on the caller's copy may be stale.
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.state not in UNDER_NOTICE:
@@ -202,7 +285,9 @@ def file_objection(
         objection.evidence_sha256 = info.sha256
         # The stored name is random (objection_evidence_path); the original is kept above.
         objection.evidence.save("upload", evidence, save=False)
-    objection.save()
+    _save_numbered(
+        objection, field="receipt_number", allocate=lambda: next_receipt_number(filed_on)
+    )
     # City staff learn that an objection arrived, but not from whom: e-mail bodies travel
     # and are forwarded; the identity stays on the staff page.
     notify(

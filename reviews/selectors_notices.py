@@ -8,7 +8,7 @@ are only for city staff (the views check is_city before calling them).
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import policy
 from applications.models import Application, State
 from reviews.models import Objection, PublicNotice
+from reviews.notices import normalize_receipt_number, phone_digits
 
 NOT_STARTED = "not_started"
 RUNNING = "running"
@@ -74,12 +75,21 @@ def _listed_applications():
 
 
 def public_notices(today: date | None = None):
-    """The notices the public may read (those that have started), newest first, with
-    their applications: two queries however many notices there are."""
+    """The notices the public may read (those that have started), the running ones first,
+    then newest first, with their applications: two queries however many notices there
+    are. Each carries is_running (公示中 until its last day, 已结束 after), computed by the
+    database, not per row."""
     today = today or timezone.localdate()
     return (
         PublicNotice.objects.filter(start_date__lte=today)
-        .order_by("-start_date", "-pk")
+        .annotate(
+            is_running=Case(
+                When(end_date__gte=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-is_running", "-start_date", "-pk")
         .prefetch_related(Prefetch("applications", queryset=_listed_applications()))
     )
 
@@ -106,6 +116,17 @@ def objectionable_applications(notice: PublicNotice):
 def _require_city(user) -> None:
     if not policy.is_city(user):
         raise Http404
+
+
+def last_contacts() -> dict:
+    """The contact lines of the last published notice, to start the next one with (they
+    rarely change): {} before the first notice."""
+    return (
+        PublicNotice.objects.order_by("-published_at", "-pk")
+        .values("business_contact", "supervision_contact")
+        .first()
+        or {}
+    )
 
 
 def publishable_applications():
@@ -172,6 +193,72 @@ def objection_for_staff(user, pk) -> Objection:
         ).get(pk=pk)
     except (Objection.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+# --- The objector's receipt --------------------------------------------------------------
+
+PUBLIC_STATUS_LABELS = {
+    Objection.Status.RECEIVED: _("已受理"),
+    Objection.Status.VERIFYING: _("核查中"),
+    Objection.Status.RESOLVED: _("已办结"),
+}
+
+
+@dataclass(frozen=True)
+class ObjectionReceipt:
+    """What the objector learns of their own objection by its receipt number: where it
+    stands and its result. Not the reasons, the evidence or anything about anyone else."""
+
+    receipt_number: str
+    received_on: date
+    notice_number: str
+    application_name: str
+    status: str
+    status_label: str
+    outcome_label: str
+    finding: str
+    resolved_on: date | None
+
+
+def objection_receipt(receipt_number: str, phone: str) -> ObjectionReceipt | None:
+    """The objection with this receipt number, if `phone` is the one its objector gave
+    (compared by digits); None otherwise, whether the number exists or not, so that the
+    answer never tells a stranger which numbers are in use."""
+    number, digits = normalize_receipt_number(receipt_number), phone_digits(phone)
+    if not number or not digits:
+        return None
+    objection = (
+        Objection.objects.filter(receipt_number=number)
+        .select_related("notice", "application")
+        .only(
+            "receipt_number",
+            "objector_phone",
+            "received_at",
+            "status",
+            "outcome",
+            "finding",
+            "resolved_at",
+            "notice__number",
+            "application__name_core",
+        )
+        .first()
+    )
+    if objection is None or phone_digits(objection.objector_phone) != digits:
+        return None
+    resolved = objection.status == Objection.Status.RESOLVED
+    return ObjectionReceipt(
+        receipt_number=objection.receipt_number,
+        received_on=timezone.localdate(objection.received_at),
+        notice_number=objection.notice.number,
+        application_name=objection.application.display_name,
+        status=objection.status,
+        status_label=PUBLIC_STATUS_LABELS[objection.status],
+        outcome_label=objection.get_outcome_display() if resolved and objection.outcome else "",
+        finding=objection.finding if resolved else "",
+        resolved_on=timezone.localdate(objection.resolved_at)
+        if resolved and objection.resolved_at
+        else None,
+    )
 
 
 # --- The application page's panel --------------------------------------------------------

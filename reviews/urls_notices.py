@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.notice_detail, name="detail"),
     path("<int:pk>/objections/", views.file_objection, name="file_objection"),
     path("<int:pk>/objections/thanks/", views.objection_thanks, name="thanks"),
+    path("objections/lookup/", views.objection_lookup, name="lookup"),
     path("manage/", views.manage, name="manage"),
     path("manage/publish/", views.publish, name="publish"),
     path("manage/<int:pk>/objections/new/", views.register_objection, name="register"),

@@ -26,6 +26,7 @@ from reviews.forms_notices import (
     FindingForm,
     ObjectionForm,
     PublishForm,
+    ReceiptLookupForm,
     RegisterObjectionForm,
     VerifyForm,
 )
@@ -82,7 +83,7 @@ def file_objection(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.file_objection(
+            objection = services.file_objection(
                 notice=notice,
                 application=data["application"],
                 name=data["name"],
@@ -95,14 +96,57 @@ def file_objection(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            # The receipt travels in the filer's own session, not in the URL: the thanks
+            # page shows it to whoever filed, and nothing to anyone else who opens it.
+            request.session[RECEIPT_SESSION_KEY] = {
+                "notice": notice.pk,
+                "number": objection.receipt_number,
+            }
             return redirect("notices:thanks", pk=notice.pk)
     return _detail(request, notice, form=form, status=422)
 
 
+RECEIPT_SESSION_KEY = "objection_receipt"
+
+
 @require_safe
 def objection_thanks(request, pk):
-    # Says nothing about the objection just filed or any other: anyone may open this URL.
-    return render(request, "reviews/notices/thanks.html", {"notice": selectors.public_notice(pk)})
+    notice = selectors.public_notice(pk)
+    receipt = request.session.get(RECEIPT_SESSION_KEY) or {}
+    number = receipt.get("number") if receipt.get("notice") == notice.pk else None
+    return render(
+        request, "reviews/notices/thanks.html", {"notice": notice, "receipt_number": number}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def objection_lookup(request):
+    """The objector follows their objection by receipt number and phone. A wrong phone
+    and an unknown number get the same answer, so the page confirms no number to a
+    stranger; the captcha keeps machines from trying pairs."""
+    if request.method != "POST":
+        return render(request, "reviews/notices/lookup.html", {"form": ReceiptLookupForm()})
+    form = ReceiptLookupForm(request.POST)
+    receipt, not_found, status = None, False, 422
+    if form.is_valid():
+        receipt = selectors.objection_receipt(
+            form.cleaned_data["receipt_number"], form.cleaned_data["phone"]
+        )
+        not_found, status = receipt is None, 200
+        if receipt is not None:
+            # A new captcha for the next lookup; the answer is on the page already.
+            form = ReceiptLookupForm(
+                initial={
+                    "receipt_number": receipt.receipt_number,
+                    "phone": form.cleaned_data["phone"],
+                }
+            )
+    return render(
+        request,
+        "reviews/notices/lookup.html",
+        {"form": form, "receipt": receipt, "not_found": not_found},
+        status=status,
+    )
 
 
 # --- City staff --------------------------------------------------------------------------
@@ -119,11 +163,14 @@ def _calendar_warning():
 
 def _manage_page(request, publish_form=None, status=200):
     publishable = selectors.publishable_applications()
+    if publish_form is None:
+        # The contact lines rarely change: start from the last notice's.
+        publish_form = PublishForm(applications=publishable, initial=selectors.last_contacts())
     return render(
         request,
         "reviews/notices/manage.html",
         {
-            "publish_form": publish_form or PublishForm(applications=publishable),
+            "publish_form": publish_form,
             "has_publishable": publish_form is not None or publishable.exists(),
             "notices": selectors.staff_notices(request.user),
             "pending": selectors.pending_objections(request.user),
@@ -140,12 +187,48 @@ def manage(request):
     return _manage_page(request)
 
 
+PREVIEW, CONFIRM, EDIT = "preview", "confirm", "edit"
+
+
 @login_required
 @require_POST
 def publish(request):
+    """发布公示 in two steps: 预览 shows the notice as the public will read it, with the
+    form's values carried in hidden fields; 确认发布 publishes them, 返回修改 gives the
+    form back as it was filled in. Anything but 确认发布 only previews."""
     _city_or_404(request)
     form = PublishForm(request.POST, applications=selectors.publishable_applications())
-    if form.is_valid():
+    action = request.POST.get("action")
+    if action == EDIT:
+        form.is_valid()  # the errors, if any, show beside the fields again
+        return _manage_page(request, publish_form=form)
+    if form.is_valid() and action != CONFIRM:
+        data = form.cleaned_data
+        try:
+            draft = services.draft_notice(
+                actor=request.user,
+                applications=list(data["applications"]),
+                start_date=data["start_date"],
+                business_contact=data["business_contact"],
+                supervision_contact=data["supervision_contact"],
+                title=data["title"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _messages(exc))
+        else:
+            return render(
+                request,
+                "reviews/notices/preview.html",
+                {
+                    "form": form,
+                    "notice": draft,
+                    "calendar_warning": _calendar_warning(),
+                    "unknown_years": "、".join(
+                        f"{y}年" for y in unknown_years(draft.start_date, draft.end_date)
+                    ),
+                },
+            )
+    elif form.is_valid():
         data = form.cleaned_data
         try:
             notice = services.publish_notice(

@@ -196,6 +196,7 @@ def test_it_publishes_from_the_manage_page(client, charlie, passed):
             "start_date": "2026-03-02",
             "business_contact": BUSINESS,
             "supervision_contact": SUPERVISION,
+            "action": "confirm",  # after the preview (test_notice_receipts.py)
         },
     )
     assert response.status_code == 302
@@ -442,7 +443,10 @@ def test_it_never_shows_the_objector_to_the_public_or_the_applicant(
         request.user = user
         context = panel_context(request, application)
         panels[user.username] = render_to_string(
-            "reviews/notices/_application_panel.html", context, request=request
+            "reviews/notices/_application_panel.html",
+            # The page includes it `with panel=`; the bare context too, as before.
+            {"panel": context, **context},
+            request=request,
         )
     for html in [*public, panels["alice"], panels["bob"]]:
         for secret in secrets:

@@ -517,3 +517,86 @@ def test_it_survives_any_input_to_the_new_password_form_of_a_reset_link(client, 
         assert response.status_code < 500, data
 
     run()
+
+
+# --- Issue 11: the objection lookup, 发布公示's preview, integrity records -------------------
+
+
+def test_it_survives_any_input_to_the_objection_lookup(client, alice, charlie, draft):
+    from reviews.forms_notices import ReceiptLookupForm
+
+    url = reverse("notices:lookup")
+    names = [n for n in _names(ReceiptLookupForm()) if n != "captcha"]
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries({name: VALUES for name in names}))
+    def run(data):
+        response = _post(client, url, _with_captcha(data))
+        assert response.status_code < 500, data
+        assert 'data-testid="lookup-result"' not in response.content.decode()
+
+    run()
+
+
+def test_it_survives_any_input_to_the_publish_preview(client, charlie, draft):
+    from reviews.forms_notices import PublishForm
+
+    url = reverse("notices:publish")
+    form = PublishForm(applications=Application.objects.none())
+    fields = {name: VALUES for name in _names(form)}
+    fields["action"] = st.one_of(st.sampled_from(["preview", "edit", "confirm"]), VALUES)
+    client.force_login(charlie)
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries(fields))
+    def run(data):
+        with transaction.atomic():
+            response = client.post(url, data)
+            assert response.status_code < 500, data
+            assert not PublicNotice.objects.exists()  # the draft never passed the review
+            transaction.set_rollback(True)
+
+    run()
+
+
+@pytest.mark.parametrize("case", ["add", "end"])
+def test_it_survives_any_input_to_the_integrity_forms(client, charlie, case):
+    from members.integrity import services as integrity
+    from members.integrity.forms import EndForm, RecordForm
+    from members.models import IntegrityRecord
+    from tests.factories import OrganizationFactory
+
+    unit = OrganizationFactory(name="辽阳市模糊测试单位有限公司")
+    record = integrity.add_record(
+        actor=charlie,
+        organization=unit,
+        kind=IntegrityRecord.Kind.BLACKLIST,
+        start_date=timezone.localdate(),
+        end_date=None,
+        reason="模糊测试。",
+    )
+    if case == "add":
+        url, form = reverse("integrity:add"), RecordForm()
+    else:
+        url, form = reverse("integrity:end", args=[record.pk]), EndForm()
+    fields = {name: VALUES for name in _names(form)}
+    if case == "add":
+        # Sometimes a real unit and kind, so the dates and the reason are judged too.
+        fields["unit"] = st.one_of(st.just(unit.uscc), st.just(unit.name), VALUES)
+        fields["kind"] = st.one_of(st.sampled_from(IntegrityRecord.Kind.values), VALUES)
+    client.force_login(charlie)
+
+    @FUZZ
+    @given(data=st.fixed_dictionaries(fields))
+    def run(data):
+        with transaction.atomic():
+            response = client.post(url, data)
+            assert response.status_code < 500, data
+            if response.status_code == 422:
+                bound = response.context["form"]
+                for name in fields:
+                    if "\x00" not in data[name]:
+                        assert bound.data.get(name) == data[name], name
+            transaction.set_rollback(True)
+
+    run()
