@@ -1,5 +1,5 @@
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +41,19 @@ class BasicForm(SectionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["industry_field"].queryset = IndustryField.objects.filter(is_active=True)
-        self.fields["duration_years"].widget.attrs.update({"min": 1, "max": 10})
+        years_field(self.fields["duration_years"], _("计划建设期限"), high=10)
+
+
+def years_field(field, what, *, high):
+    """A number of years with our own Chinese messages, not the framework's
+    "确保该值大于或等于0。" (a positive integer field lets 0 through)."""
+    field.validators = [
+        MinValueValidator(1, _("%(what)s至少为1年。") % {"what": what}),
+        MaxValueValidator(high, _("%(what)s最长为%(n)d年。") % {"what": what, "n": high}),
+    ]
+    field.min_value, field.max_value = 1, high
+    field.error_messages["invalid"] = _("%(what)s请填写整数年数。") % {"what": what}
+    field.widget.attrs.update({"min": 1, "max": high, "step": 1})
 
 
 class LeadForm(SectionForm):
@@ -129,9 +141,7 @@ class MemberForm(forms.ModelForm):
 
 
 class AgreementForm(forms.Form):
-    duration_years = forms.IntegerField(
-        label=_("协议期限（年）"), min_value=1, max_value=20, required=False
-    )
+    duration_years = forms.IntegerField(label=_("协议期限（年）"), required=False)
     signed_on = forms.DateField(
         label=_("签署日期"),
         required=False,
@@ -149,6 +159,7 @@ class AgreementForm(forms.Form):
                 },
             }
         super().__init__(*args, **kwargs)
+        years_field(self.fields["duration_years"], _("协议期限"), high=20)
         for code, label in AGREEMENT_CLAUSES:
             self.fields[f"clause_{code}"] = forms.CharField(
                 label=label,
@@ -188,14 +199,36 @@ class JustificationForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    """The comment a transition asks for: a reason, an opinion, or nothing."""
+    """The comment a transition asks for: a reason, an opinion, or nothing. `required`
+    overrides the step's own rule (a resubmission after a return needs its 修改说明)."""
 
     comment = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, step, **kwargs):
+    def __init__(self, *args, step, required=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["comment"]
-        field.label = step.comment_label or _("意见（可不填）")
-        field.required = step.comment_required
+        field.required = step.comment_required if required is None else required
+        label = step.comment_label or _("意见")
+        field.label = label if field.required else _("%(label)s（可不填）") % {"label": label}
+        field.error_messages["required"] = _("请填写%(label)s。") % {
+            "label": step.comment_label or _("意见")
+        }
+
+
+class SubmitForm(TransitionForm):
+    """The submit page's form: after a return the 修改说明 is required and says what was
+    changed; a first submission asks for nothing."""
+
+    def __init__(self, *args, application, **kwargs):
+        from applications import workflow
+
+        step = workflow.STEPS["submit"]
+        super().__init__(
+            *args, step=step, required=workflow.comment_required(step, application), **kwargs
+        )
+        self.fields["comment"].help_text = _(
+            "请逐项说明针对退回意见修改了哪些内容，县（市、区）审核人员将对照查看。"
+        )
+        self.fields["comment"].widget.attrs["rows"] = 4

@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -109,7 +110,17 @@ class Application(ConcurrentTransitionMixin, models.Model):
         help_text=_("理事长、理事及其单位、职务；议事规则。"),
     )
     research_team = models.TextField(_("研发团队"), blank=True)
-    duration_years = models.PositiveSmallIntegerField(_("计划建设期（年）"), null=True, blank=True)
+    # At least a year: PositiveSmallIntegerField alone lets 0 through, with the
+    # framework's "确保该值大于或等于0。" for a negative number.
+    duration_years = models.PositiveSmallIntegerField(
+        _("计划建设期（年）"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, _("计划建设期限至少为1年。")),
+            MaxValueValidator(10, _("计划建设期限最长为10年。")),
+        ],
+    )
 
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True)
     policy_version = models.ForeignKey(

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,10 +40,24 @@ WORK_LIST_COLUMNS = [
     "lead_id",
     "policy_version_id",
     "lead__name",
+    "lead__uscc",
     "lead__county_id",
     "lead__county__name",
     *[f"policy_version__{f.name}" for f in PolicyVersion._meta.concrete_fields],
 ]
+# The orders a clerk may choose (the URL's `sort`); "" is the default: waiting work first.
+WORK_LIST_SORTS = {
+    "": _("待我办理优先"),
+    "-updated": _("更新时间（由近及远）"),
+    "updated": _("更新时间（由远及近）"),
+    "due": _("办理期限（先到期在前）"),
+    "-due": _("办理期限（后到期在前）"),
+}
+# The two tiles that are not states (the URL's `only`).
+WORK_LIST_ONLY = {"waiting", "overdue"}
+# The states a policy version gives a time limit (PolicyVersion.limit_<state>).
+LIMITED_STATES = [s for s in State.values if hasattr(PolicyVersion, f"limit_{s}")]
+SEARCH_MAX_LENGTH = 100
 
 
 class _KnownCountPaginator(Paginator):
@@ -54,11 +68,147 @@ class _KnownCountPaginator(Paginator):
         self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
-def work_list_for(user, *, today=None, state=None, page=None) -> dict:
+def _name_term(term: str) -> str:
+    """What to look for in name_core: a clerk may type the full name (辽阳市…创新联合体)."""
+    for prefix in ("辽阳市",):
+        term = term.removeprefix(prefix)
+    for suffix in ("创新联合体", "联合体"):
+        term = term.removesuffix(suffix)
+    return term
+
+
+def search_q(q: str) -> Q:
+    """One search box over 联合体名称, 牵头单位 and the lead's 统一社会信用代码: every word
+    typed must match one of them (a part of a name or of a code)."""
+    from members.validators import normalize_uscc
+
+    found = Q()
+    for term in (q or "")[:SEARCH_MAX_LENGTH].split():
+        name = _name_term(term)
+        found &= (
+            (Q(name_core__icontains=name) if name else Q(pk__isnull=False))
+            | Q(lead__name__icontains=term)
+            | Q(lead__uscc__contains=normalize_uscc(term))
+        )
+    return found
+
+
+def _weeks_before(iso_year: int, first_iso_year: int) -> int:
+    return sum(date(y, 12, 28).isocalendar().week for y in range(first_iso_year, iso_year))
+
+
+def due_order(*, versions, default, overrides, first_day: date, last_day: date):
+    """An SQL expression that orders applications by deadline_of(...).due, NULL where they
+    have none (no limit in that state, or no state_since).
+
+    deadline_of's due date is the limit-th working day after the arrival day d. Let W(x) be
+    the number of working days up to x (from any fixed origin): then W(due) = W(d) + limit,
+    and since a due date is always a working day and W grows by one on each working day,
+    ordering by W(d) + limit is ordering by the due date itself — ties included, across
+    states and policy versions with different limits (ordering by state_since alone is
+    right only within one limit). W(d) is computed by the database:
+    - Monday to Friday from ISO calendar arithmetic: 5 × (ISO weeks before d's week) +
+      min(ISO weekday, 5), the weeks before each ISO year of the data given as a CASE;
+    - corrected by the calendar's exceptions between first_day and last_day (holidays on a
+      weekday −1, make-up working weekend days +1; reviews.workdays, admins' overrides
+      included): one CASE branch per exception, about 18 a year of data.
+    first_day..last_day must cover every arrival to order (the tiles query reads the span).
+    The limit comes from a CASE over (policy version, state), as overdue_q's cut-offs do.
+    """
+    from django.db.models import IntegerField
+    from django.db.models.functions import ExtractIsoWeekDay, ExtractIsoYear, ExtractWeek, Least
+
+    from reviews.workdays import is_working_day
+
+    tz = timezone.get_current_timezone()
+    first_iso, last_iso = first_day.isocalendar().year, last_day.isocalendar().year
+    weeks = Case(
+        *[
+            When(iso_year=y, then=Value(_weeks_before(y, first_iso)))
+            for y in range(first_iso, last_iso + 1)
+        ],
+        default=None,
+        output_field=IntegerField(),
+    )
+    exceptions, running, day = [], 0, first_day
+    while day <= last_day:
+        working = is_working_day(day, overrides)
+        if working != (day.weekday() < 5):
+            running += 1 if working else -1
+            exceptions.append((day, running))
+        day += timedelta(days=1)
+    corrections = Case(
+        *[
+            When(state_since__gte=datetime.combine(d, time.min, tzinfo=tz), then=Value(n))
+            for d, n in reversed(exceptions)
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    limits = []
+    for version_q, version in [(Q(policy_version__isnull=True), default)] + [
+        (Q(policy_version_id=v.pk), v) for v in versions
+    ]:
+        for state in LIMITED_STATES:
+            if limit := version.time_limit(state):
+                limits.append(When(version_q & Q(state=state), then=Value(limit)))
+    limit = Case(*limits, default=None, output_field=IntegerField())
+    # Two steps for the caller's .alias(): `weeks` refers to iso_year by name.
+    return (
+        {"iso_year": ExtractIsoYear("state_since")},
+        {
+            "due_key": Value(5) * (weeks + ExtractWeek("state_since"))
+            + Least(ExtractIsoWeekDay("state_since"), Value(5))
+            + corrections
+            + limit
+        },
+    )
+
+
+def _order(rows, sort, *, today, waiting_q, versions, default, overrides, span=None):
+    """The rows in the chosen order, ties by id so a page never repeats or skips a row.
+    Each row is annotated is_waiting (waiting for this user)."""
+    rows = rows.annotate(
+        is_waiting=Case(
+            When(waiting_q, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+    if sort in ("due", "-due"):
+        first, last = span or (today, today)
+        years, key = due_order(
+            versions=versions,
+            default=default,
+            overrides=overrides,
+            first_day=min(first, today),
+            last_day=max(last, today),
+        )
+        rows = rows.alias(**years).alias(**key)
+        key = F("due_key")
+        # Rows without a time limit last, in either direction.
+        key = key.asc(nulls_last=True) if sort == "due" else key.desc(nulls_last=True)
+        return rows.order_by(key, "-updated_at", "-pk")
+    if sort == "-updated":
+        return rows.order_by("-updated_at", "-pk")
+    if sort == "updated":
+        return rows.order_by("updated_at", "pk")
+    return rows.order_by("-is_waiting", "-updated_at", "-pk")
+
+
+def _span(first, last):
+    """The local days of the earliest and the latest of some moments (None: none)."""
+    if first is None or last is None:
+        return None
+    return timezone.localdate(first), timezone.localdate(last)
+
+
+def work_list_for(user, *, today=None, state=None, page=None, q="", only=None, sort="") -> dict:
     """The user's dashboard: counts by state, of the work waiting for them and of what is
-    over its time limit, and one page of the applications they may open (optionally of one
-    state), waiting ones first, each flagged when over its time limit. A fixed number of
-    queries whatever the number of rows."""
+    over its time limit, and one page of the applications they may open — optionally of one
+    state, of those waiting for them or of those over time (`only`), matching a search `q`,
+    in the order `sort` (WORK_LIST_SORTS) — each with its deadline. The tiles count what the
+    search matches. A fixed number of queries whatever the number of rows."""
+    from django.db.models import Max, Min
+
     from reviews.workdays import load_overrides
 
     today = today or timezone.localdate()
@@ -66,36 +216,64 @@ def work_list_for(user, *, today=None, state=None, page=None) -> dict:
     in_force = PolicyVersion.in_force(today)
     owned = policy.owned_ids(user) if user.is_authenticated else []
     visible = Application.objects.filter(policy.visible_q(user, owned=owned))
+    q = (q or "").strip()[:SEARCH_MAX_LENGTH]
+    if q:
+        visible = visible.filter(search_q(q))
+    sort = sort if sort in WORK_LIST_SORTS else ""
+    only = only if only in WORK_LIST_ONLY else None
+    versions = list(PolicyVersion.objects.all())
     waiting_q = policy.waiting_q(user, owned=owned)
-    late_q = overdue_q(today=today, overrides=overrides, default=in_force)
+    late_q = overdue_q(today=today, overrides=overrides, default=in_force, versions=versions)
     counts, waiting, overdue = {}, 0, 0
+    by_state, firsts, lasts = {}, [], []
     tiles = (
         visible.values("state")
         .annotate(
             n=Count("id"),
             waiting=Count("id", filter=waiting_q),
             overdue=Count("id", filter=late_q),
+            first=Min("state_since"),
+            last=Max("state_since"),
         )
         .order_by()
     )
     for tile in tiles:
         counts[tile["state"]] = tile["n"]
+        by_state[tile["state"]] = tile
         waiting += tile["waiting"]
         overdue += tile["overdue"]
-    if state not in counts:
+        if tile["state"] in LIMITED_STATES and tile["first"] is not None:
+            firsts.append(tile["first"])
+            lasts.append(tile["last"])
+    if state not in State.values:
         state = None
-    ordered = (
-        (visible.filter(state=state) if state else visible)
-        .annotate(
-            waiting=Case(
-                When(waiting_q, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
-        .order_by("-waiting", "-updated_at", "-pk")
-        .values_list("pk", "waiting")
+    elif state not in counts:
+        # Chosen, but nothing (or nothing the search matches) is in it: an empty list
+        # under its tile, not the whole list.
+        counts[state] = 0
+        by_state[state] = {"waiting": 0, "overdue": 0}
+    rows = visible.filter(state=state) if state else visible
+    if only == "waiting":
+        rows = rows.filter(waiting_q)
+        total = by_state[state]["waiting"] if state else waiting
+    elif only == "overdue":
+        rows = rows.filter(late_q)
+        total = by_state[state]["overdue"] if state else overdue
+    else:
+        total = counts[state] if state else sum(counts.values())
+    ordered = _order(
+        rows,
+        sort,
+        today=today,
+        waiting_q=waiting_q,
+        versions=versions,
+        default=in_force,
+        overrides=overrides,
+        span=_span(min(firsts, default=None), max(lasts, default=None)),
     )
-    total = counts[state] if state else sum(counts.values())
-    paginator = _KnownCountPaginator(ordered, WORK_LIST_PAGE_SIZE, count=total)
+    paginator = _KnownCountPaginator(
+        ordered.values_list("pk", "is_waiting"), WORK_LIST_PAGE_SIZE, count=total
+    )
     page_obj = paginator.get_page(page)
     # Two steps: the page's ids from the narrow index alone, then those rows in full.
     waiting_ids = dict(page_obj.object_list)
@@ -106,17 +284,69 @@ def work_list_for(user, *, today=None, state=None, page=None) -> dict:
     page_obj.object_list = [by_pk[pk] for pk in waiting_ids if pk in by_pk]
     for app in page_obj.object_list:
         app.waiting = waiting_ids[app.pk]
-        app.overdue_days = overdue_days(app, today=today, overrides=overrides, default=in_force)
+        app.deadline = deadline_of(app, today=today, overrides=overrides, default=in_force)
+        app.overdue_days = app.deadline.late if app.deadline else 0
     return {
         "rows": page_obj.object_list,
         "page_obj": page_obj,
         "page_range": list(paginator.get_elided_page_range(page_obj.number)),
         "state": state,
+        "only": only,
+        "q": q,
+        "sort": sort,
         "total": sum(counts.values()),
         "counts": [(State(s).label, counts[s], s) for s in State.values if s in counts],
         "waiting": waiting,
         "overdue": overdue,
     }
+
+
+def work_list_export(user, *, today=None, state=None, q="", only=None, sort=""):
+    """Every row of the work list as filtered (all pages), in its order, each with its
+    deadline: for the Excel export. Four queries whatever the number of rows (calendar,
+    policy versions, the span of arrivals, the rows)."""
+    from django.db.models import Max, Min
+
+    from reviews.workdays import load_overrides
+
+    today = today or timezone.localdate()
+    overrides = load_overrides()
+    in_force = PolicyVersion.in_force(today)
+    versions = list(PolicyVersion.objects.all())
+    owned = policy.owned_ids(user) if user.is_authenticated else []
+    rows = Application.objects.filter(policy.visible_q(user, owned=owned))
+    q = (q or "").strip()[:SEARCH_MAX_LENGTH]
+    if q:
+        rows = rows.filter(search_q(q))
+    if state in State.values:
+        rows = rows.filter(state=state)
+    waiting_q = policy.waiting_q(user, owned=owned)
+    if only == "waiting":
+        rows = rows.filter(waiting_q)
+    elif only == "overdue":
+        rows = rows.filter(
+            overdue_q(today=today, overrides=overrides, default=in_force, versions=versions)
+        )
+    sort = sort if sort in WORK_LIST_SORTS else ""
+    span = None
+    if sort in ("due", "-due"):
+        found = rows.filter(state__in=LIMITED_STATES).aggregate(
+            first=Min("state_since"), last=Max("state_since")
+        )
+        span = _span(found["first"], found["last"])
+    ordered = _order(
+        rows,
+        sort,
+        today=today,
+        waiting_q=waiting_q,
+        versions=versions,
+        default=in_force,
+        overrides=overrides,
+        span=span,
+    ).select_related("lead__county", "policy_version")
+    for app in ordered.iterator(chunk_size=500):
+        app.deadline = deadline_of(app, today=today, overrides=overrides, default=in_force)
+        yield app
 
 
 def overdue_days(application, *, today, overrides=None, default=None) -> int:
@@ -176,7 +406,7 @@ def deadline_of(application, *, today, overrides=None, default=None) -> Deadline
     return Deadline(due=due, left=0, late=max(late, 0), limit=limit, today=today)
 
 
-def overdue_q(*, today, overrides=None, default=None) -> Q:
+def overdue_q(*, today, overrides=None, default=None, versions=None) -> Q:
     """The applications over their time limit today (overdue_days > 0), as one filter.
 
     overdue_days(a) > 0 ⇔ working days from the day after arrival to today > limit ⇔ it
@@ -187,8 +417,9 @@ def overdue_q(*, today, overrides=None, default=None) -> Q:
 
     overrides = load_overrides() if overrides is None else overrides
     default = default or PolicyVersion.in_force(today)
+    known = PolicyVersion.objects.all() if versions is None else versions
     versions = [(Q(policy_version__isnull=True), default)]
-    versions += [(Q(policy_version=v), v) for v in PolicyVersion.objects.all()]
+    versions += [(Q(policy_version=v), v) for v in known]
     cutoffs: dict[int, datetime] = {}
 
     def cutoff(limit):
@@ -389,3 +620,115 @@ def _who(user, reviewer: bool) -> str:
         return user.get_full_name() or user.username
     roles = [r for r in Role if r.value in {g.name for g in user.groups.all()}]
     return str(roles[0].label) if roles else ""
+
+
+# --- the application page as a work surface (issue 11) -----------------------------------
+
+# The approval chain as the applicant and the bureau speak of it: (label, the states in
+# which the application is at this step, the transitions that complete it).
+CHAIN = [
+    (_("提交"), (State.DRAFT, State.RETURNED), ("submit",)),
+    (_("县区审核"), (State.COUNTY_REVIEW,), ("county_recommend",)),
+    (_("市局形式审查"), (State.CITY_INTAKE,), ("start_expert_review",)),
+    (_("专家评审"), (State.EXPERT_REVIEW,), ("pass_review",)),
+    (
+        _("公示"),
+        (State.REVIEW_PASSED, State.PUBLIC_NOTICE, State.OBJECTION_REVIEW),
+        ("close_notice", "resolve_objection"),
+    ),
+    (_("党组审议"), (State.PARTY_GROUP_REVIEW,), ("approve",)),
+    (_("认定"), (State.APPROVED,), ("approve",)),
+]
+
+
+def _chain_index(state) -> int | None:
+    for i, (_label, states, _done) in enumerate(CHAIN):
+        if state in states:
+            return i
+    return None
+
+
+def chain_steps(application) -> list[dict]:
+    """The chain from submission to naming, each step `done` (with the day it was
+    completed), `current` (with the day the application arrived and what it is doing
+    there: 填报中, 退回修改, 未通过, 已撤回) or `todo`. One query (the transition log)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    logs = list(
+        StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Application), object_id=application.pk
+        )
+        .order_by("timestamp", "pk")
+        .values_list("transition", "source_state", "timestamp")
+    )
+    last = {}
+    for transition, _source, at in logs:
+        last[transition] = at
+    state = application.state
+    note = ""
+    if state == State.REJECTED:
+        current = _chain_index(application.rejected_stage)
+        note = _("未通过")
+    elif state == State.WITHDRAWN:
+        source = next((s for t, s, _at in reversed(logs) if t == "withdraw"), State.DRAFT)
+        current = _chain_index(source)
+        note = _("已撤回")
+    else:
+        current = _chain_index(state)
+        if state == State.RETURNED:
+            note = _("退回修改")
+        elif state == State.DRAFT:
+            note = _("填报中")
+    if current is None:
+        current = 0
+    steps = []
+    for i, (label, _states, completing) in enumerate(CHAIN):
+        done_at = max((last[t] for t in completing if t in last), default=None)
+        if i < current:
+            steps.append({"label": label, "status": "done", "at": done_at})
+        elif i == current:
+            steps.append(
+                {
+                    "label": label,
+                    "status": "current",
+                    "at": application.state_since,
+                    "note": note,
+                    "stopped": state in (State.REJECTED, State.WITHDRAWN),
+                }
+            )
+        else:
+            steps.append({"label": label, "status": "todo", "at": None})
+    return steps
+
+
+def return_reason(application):
+    """The latest reason the application was returned for revision (a Comment), or None."""
+    from reviews.models import Comment
+
+    return (
+        Comment.objects.filter(
+            application=application, transition__in=["county_return", "city_return"]
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def change_note(application):
+    """What the applicant said it changed when it last resubmitted (the submit comment,
+    the 修改说明), or None."""
+    from reviews.models import Comment
+
+    return (
+        Comment.objects.filter(application=application, transition="submit")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def page_deadline(application, *, today=None) -> Deadline | None:
+    """The time limit shown on the application page: only in a state someone waits on."""
+    if application.state not in policy.WAITING_ON:
+        return None
+    return deadline_of(application, today=today or timezone.localdate())

@@ -236,9 +236,11 @@ def save_justification(*, actor, application, code: str, text: str) -> Justifica
     return justification
 
 
-def submit(*, actor, application_id) -> Application:
+def submit(*, actor, application_id, change_note: str = "") -> Application:
     """Submit to the county bureau: the rules are checked again on the locked row, and the
-    thresholds in force today are kept on the application."""
+    thresholds in force today are kept on the application. After a return the applicant
+    says what was changed (`change_note`, the 修改说明): it is kept as the submission's
+    comment, which the county reads beside the changes."""
     today = timezone.localdate()
     version = PolicyVersion.in_force(today)
     if version.pk is None:
@@ -247,6 +249,7 @@ def submit(*, actor, application_id) -> Application:
         actor=actor,
         application_id=application_id,
         transition="submit",
+        comment=change_note,
         policy_version=version,
         at=timezone.now(),
     )

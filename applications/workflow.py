@@ -40,6 +40,11 @@ class Step:
     # The comment the actor must give (a reason, an opinion), or "" when optional.
     comment_label: str = ""
     comment_required: bool = False
+    # States in which the comment is required although it is optional otherwise (a
+    # resubmission after a return must say what was changed).
+    comment_required_in: tuple[str, ...] = ()
+    # The Comment.Kind the comment is kept as; "" for reason (required) or opinion.
+    comment_kind: str = ""
     # Who may read the comment: internal, applicant or public (reviews.models.Visibility).
     visibility: str = "applicant"
     # Whom to tell: any of "applicant", "county", "city", "experts".
@@ -48,7 +53,13 @@ class Step:
 
 
 STEPS = {
-    "submit": Step(gettext_lazy("提交"), notify=("county",)),
+    "submit": Step(
+        gettext_lazy("提交"),
+        gettext_lazy("修改说明"),
+        comment_required_in=(State.RETURNED,),
+        comment_kind="remark",
+        notify=("county",),
+    ),
     "withdraw": Step(
         gettext_lazy("撤回申请"),
         gettext_lazy("撤回原因"),
@@ -84,12 +95,13 @@ STEPS = {
         visibility="internal",
         notify=("experts", "applicant"),
     ),
+    # Two labels, not one "评审结论" twice: both forms can show side by side.
     "pass_review": Step(
-        gettext_lazy("评审通过"), gettext_lazy("评审结论"), True, visibility="internal"
+        gettext_lazy("评审通过"), gettext_lazy("评审通过的结论"), True, visibility="internal"
     ),
     "fail_review": Step(
         gettext_lazy("评审未通过"),
-        gettext_lazy("评审结论"),
+        gettext_lazy("评审未通过的理由"),
         True,
         notify=("applicant",),
         button="outline-danger",
@@ -114,6 +126,10 @@ STEPS = {
         button="outline-danger",
     ),
 }
+
+
+def comment_required(step: Step, application) -> bool:
+    return step.comment_required or application.state in step.comment_required_in
 
 
 def guard(transition: str, application, **kwargs) -> list[str]:
@@ -193,7 +209,8 @@ def perform(
     if transition not in available:
         raise StaleApplication()
     comment = (comment or "").strip()
-    if step.comment_required and not comment:
+    required = comment_required(step, application)
+    if required and not comment:
         raise ValidationError({"comment": _("请填写%(label)s。") % {"label": step.comment_label}})
     problems = guard(transition, application, **kwargs)
     if problems:
@@ -225,7 +242,7 @@ def perform(
             transition=transition,
             text=comment,
             visibility=step.visibility,
-            kind=Comment.Kind.REASON if step.comment_required else Comment.Kind.OPINION,
+            kind=step.comment_kind or (Comment.Kind.REASON if required else Comment.Kind.OPINION),
         )
     _notify(step, transition, application, previous_state, comment)
     return application

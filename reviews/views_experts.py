@@ -80,11 +80,23 @@ def declare(request, pk):
             if assignment.status == ExpertAssignment.Status.RECUSED:
                 messages.success(request, _("已登记回避，该评审任务结束。感谢您的如实声明。"))
             else:
+                deadline = _scoring_deadline(assignment.application)
                 messages.success(
-                    request, _("已声明无利害关系，申请材料已向您开放，请在评审期内完成评分。")
+                    request,
+                    _("已声明无利害关系，申请材料已向您开放，请于%(due)s前完成评分。")
+                    % {"due": f"{deadline.due:%Y年%-m月%-d日}"}
+                    if deadline
+                    else _("已声明无利害关系，申请材料已向您开放，请在评审期内完成评分。"),
                 )
             return redirect("experts:tasks")
     return _tasks_page(request, bound={assignment.pk: form}, status=422)
+
+
+def _scoring_deadline(application):
+    """The day by which the experts score: the time limit of the expert review state."""
+    if application.state not in services.SCORING_STATES:
+        return None
+    return application_selectors.deadline_of(application, today=timezone.localdate())
 
 
 @login_required
@@ -130,6 +142,7 @@ def score(request, pk):
             "form": form,
             "submitted": submitted,
             "can_score": assignment.application.state in services.SCORING_STATES,
+            "deadline": _scoring_deadline(assignment.application),
             "score_rows": [(c, scores.get(c.pk)) for c in criteria],
             "max_total": sum(c.max_points for c in criteria),
         },

@@ -148,10 +148,14 @@ def test_it_shows_reviewers_what_changed_after_a_return(people, client):
     )
     application.refresh_from_db()
     services.save_fields(actor=owner, application=application, values={"goals": "五年突破10项"})
-    services.submit(actor=owner, application_id=application.pk)
+    # After a return the resubmission says what was changed (the 修改说明).
+    with pytest.raises(ValidationError, match="请填写修改说明"):
+        services.submit(actor=owner, application_id=application.pk)
+    services.submit(actor=owner, application_id=application.pk, change_note="已完善建设目标。")
     client.force_login(county)
     body = client.get(f"/applications/{application.pk}/").content.decode()
     assert "与上次提交相比的修改" in body and "五年突破10项" in body
+    assert 'data-testid="change-note"' in body and "已完善建设目标。" in body
     client.force_login(owner)
     assert (
         "与上次提交相比的修改"

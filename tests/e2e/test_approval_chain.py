@@ -27,7 +27,7 @@ PASSWORD = "e2e-demo-pass-2026"
 CONSORTIUM = "辽阳市精细化工创新联合体"
 LEAD = "辽阳华晟精细化工有限公司"
 # The three experts the city assigns: username → the name every page shows.
-EXPERTS = {"expert1": "杨教授", "expert2": "吴研究员", "expert3": "郑高工"}
+EXPERTS = {"expert1": "杨文涛", "expert2": "吴雅琴", "expert3": "郑永刚"}
 # Points each expert takes off the first criterion, so the totals differ.
 DEDUCTIONS = {"expert1": 0, "expert2": 5, "expert3": 10}
 
@@ -37,7 +37,8 @@ def login(page, live_server, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/applications/$"))
+    # Experts land on their review tasks, everyone else on the work list.
+    expect(page).to_have_url(re.compile(r"/(applications|reviews/experts)/$"))
 
 
 def logout(page):
@@ -178,7 +179,7 @@ def test_it_takes_an_application_from_submission_to_the_directory(live_server, p
     open_application(page, live_server, application)
     mean = (sum(totals) / len(totals)).quantize(Decimal("0.01"))
     figures = page.get_by_test_id("expert-figures")
-    expect(figures).to_contain_text("3 / 3（过半数）")  # all three recommend
+    expect(figures).to_contain_text("已提交 3/3，其中推荐 3（过半数）")  # all three recommend
     expect(page.get_by_test_id("mean")).to_have_text(str(mean))
     sheets = page.get_by_test_id("expert-sheets")
     for name in EXPERTS.values():
@@ -188,8 +189,10 @@ def test_it_takes_an_application_from_submission_to_the_directory(live_server, p
         "pass_review",
         "评审通过",
         f"3名专家均推荐，平均分{mean}分，评审通过。",
-        "评审结论",
+        "评审通过的结论",
     )
+    # The clerk is pointed to the next step from the application page.
+    expect(page.get_by_test_id("next-step")).to_contain_text("公示管理")
     expect(page.get_by_test_id("state")).to_have_text("评审通过，待公示")
 
     # 7. The city publishes the notice; the public reads it.
@@ -199,7 +202,9 @@ def test_it_takes_an_application_from_submission_to_the_directory(live_server, p
     form.get_by_label("公示开始日期").fill(today.isoformat())
     form.get_by_label("业务联系人及电话").fill("市科技局成果转化科 王科长，0419-2222222")
     form.get_by_label("监督电话").fill("市科技局机关纪委，0419-3333333")
-    form.get_by_role("button", name="发布公示").click()
+    form.get_by_role("button", name="预览").click()
+    expect(page.get_by_test_id("notice-preview")).to_contain_text(CONSORTIUM)
+    page.get_by_role("button", name="确认发布").click()
     expect(page.get_by_role("status").filter(has_text="已发布公示")).to_be_visible()
     notice = PublicNotice.objects.get(applications=application)
     expect(page.get_by_test_id("staff-notice").filter(has_text=notice.number)).to_contain_text(

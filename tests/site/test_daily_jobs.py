@@ -52,7 +52,7 @@ def test_it_reminds_again_after_the_application_comes_back(submitted, alice, bob
         actor=bob, application_id=submitted.pk, transition="county_return", comment="请补充材料"
     )
     submitted.refresh_from_db()
-    services.submit(actor=alice, application_id=submitted.pk)
+    services.submit(actor=alice, application_id=submitted.pk, change_note="已补充材料")
     _age(submitted, 30)
     assert remind_overdue(today=today) == [submitted]
 
