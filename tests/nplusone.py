@@ -68,7 +68,7 @@ TEST_SCOPE_ALLOWANCES = [
 
 # For @pytest.mark.zeal_allow(*DEMO_SEEDING) on the tests that seed the demo: seed_demo
 # makes a fixed handful of rows one at a time through the services a user's clicks call
-# (a loop over the five demo experts, the demo members, the two demo notices).
+# (a loop over the ten demo experts, the demo members, the two demo notices).
 DEMO_SEEDING = [
     {"model": "auth.User", "field": "profile"},
     {"model": "reviews.ExpertProfile", "field": "fields"},

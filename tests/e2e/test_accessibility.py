@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from applications.models import Application, Consortium, State
+from members.models import IntegrityRecord
 from reporting.models import AnnualReport
 from reviews.models import PublicNotice
 from tests.factories import PASSWORD, arranging, make_complete_application
@@ -17,6 +18,7 @@ from tests.members.test_registration import PASSWORD as REGISTRANT_PASSWORD
 from tests.members.test_registration import confirmed, register
 from tests.site.test_list_query_counts import (
     World,
+    admin_integrity_records,
     city_applications,
     county_applications,
     directory,
@@ -47,7 +49,9 @@ PAGES = [
             "/",
             "/notices/",
             "/notices/{notice}/",
+            "/notices/objections/lookup/",
             "/consortia/",
+            "/consortia/?q=辽阳",
             "/accounts/login/",
             "/accounts/register/",
             "/accounts/password_reset/",
@@ -69,6 +73,8 @@ PAGES = [
         [
             "/applications/",
             "/applications/{draft}/",
+            "/applications/{returned}/",
+            "/applications/{returned}/submit/",
             "/applications/new/",
             "/unit/",
             "/my-consortia/",
@@ -94,6 +100,9 @@ PAGES = [
         "charlie",
         [
             "/applications/",
+            "/applications/?q=辽阳&sort=due",
+            "/applications/?only=overdue&sort=-updated",
+            "/my-consortia/?q=辽阳",
             "/applications/{city_intake}/",
             "/unit/registrations/",
             "/reviews/experts/pool/",
@@ -103,6 +112,9 @@ PAGES = [
             "/statistics/",
             "/reports/",
             "/admin/members/integrityrecord/",
+            "/integrity/",
+            "/integrity/new/",
+            "/integrity/{integrity}/end/",
         ],
         id="city",
     ),
@@ -132,6 +144,7 @@ def arrange(role_users) -> dict[str, int]:
         (led_reports, 0, 1),
         (statistics, 0, 1),
         (notifications, 0, 2),
+        (admin_integrity_records, 0, 1),  # an integrity record in force, to end
     ]:
         make(w, start, stop)
     # A complete application has every section of its page filled in.
@@ -150,10 +163,15 @@ def arrange(role_users) -> dict[str, int]:
     return {
         "draft": draft.pk,
         "county_review": county_review.pk,
+        "returned": Application.objects.filter(state=State.RETURNED, lead=w.unit)
+        .order_by("pk")
+        .first()
+        .pk,
         "city_intake": city_intake.pk,
         "registration": registration.pk,
         "email_token": newcomer.email_token,
         "notice": PublicNotice.objects.order_by("pk").first().pk,
+        "integrity": IntegrityRecord.objects.order_by("pk").first().pk,
         "consortium": Consortium.objects.filter(lead=w.unit).order_by("pk").first().pk,
         "report": AnnualReport.objects.filter(consortium__lead=w.unit).order_by("pk").first().pk,
     }
@@ -164,7 +182,8 @@ def sign_in(page, live_server, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(REGISTRANT_PASSWORD if username == REGISTRANT else PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/applications/$"))
+    # An expert lands on their review tasks, everyone else on the work list.
+    expect(page).to_have_url(re.compile(r"/(applications|reviews/experts)/$"))
 
 
 def target(node) -> str:

@@ -21,7 +21,7 @@ from applications.models import (
     LeadChange,
     State,
 )
-from members.models import UnitRegistration
+from members.models import IntegrityRecord, UnitRegistration
 from reporting.models import AnnualReport
 from reviews.models import ExpertAssignment, Objection, PartyGroupMeeting, PublicNotice
 from tests.e2e.test_accessibility import REGISTRANT, arrange, sign_in
@@ -67,6 +67,7 @@ CANDIDATES = {
     "notices:thanks": lambda u: [{"pk": pk} for pk in _ids(PublicNotice)],
     "notices:register": lambda u: [{"pk": pk} for pk in _ids(PublicNotice)],
     "notices:objection": lambda u: [{"pk": pk} for pk in _ids(Objection)],
+    "integrity:end": lambda u: [{"pk": pk} for pk in _ids(IntegrityRecord, ended_at=None)],
 }
 
 # URL names with arguments that are not pages a person reads: actions that only take a

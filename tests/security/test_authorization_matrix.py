@@ -28,7 +28,7 @@ from applications.models import (
 from liaoyang_consortia.notifications import notify
 from liaoyang_consortia.security import needs_second_factor
 from members.accounts.services import UnitDetails, confirm_email, register_unit
-from members.models import UnitRegistration
+from members.models import IntegrityRecord, UnitRegistration
 from members.roles import Role
 from members.services import attach_user_to_unit, invite_colleague
 from reporting import services as report_services
@@ -210,7 +210,17 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         password="Newcomer-pass-2026",
         licence=_pdf("营业执照.pdf"),
     )
+    # A lead ban that starts later (not in force: no other page changes), to end.
+    integrity_record = IntegrityRecord.objects.create(
+        organization=unit,
+        kind=IntegrityRecord.Kind.LEAD_BAN,
+        start_date=today + timedelta(days=30),
+        end_date=today + timedelta(days=400),
+        reason="矩阵测试。",
+        created_by=charlie,
+    )
     return {
+        "integrity_record": integrity_record,
         "registration": registration,
         "email_token": newcomer.email_token,
         "captcha": CaptchaStore.generate_key(),
@@ -361,6 +371,7 @@ URL_ARGUMENTS = {
     "notices:verify": lambda o: {"pk": o["objection"].pk},
     "notices:finding": lambda o: {"pk": o["objection"].pk},
     "notices:evidence": lambda o: {"pk": o["objection"].pk},
+    "integrity:end": lambda o: {"pk": o["integrity_record"].pk},
     "decisions:consortium": lambda o: {"pk": o["consortium"].pk},
     "decisions:decision_pdf": lambda o: {"pk": o["consortium"].pk},
     "decisions:meeting": lambda o: {"pk": o["meeting"].pk},
@@ -420,7 +431,8 @@ MATRIX = {
     "login":                                 "GET  2 3 3 3 3 3 3 3 3",
     "password_change":                       "GET  L 2 2 2 2 2 2 2 2",
     "password_change_done":                  "GET  L 2 2 2 2 2 2 2 2",
-    "applications:list":                     "GET  L 2 2 2 2 2 2 2 2",
+    "applications:list":                     "GET  L 2 2 2 2 2 2 3 2",
+    "applications:export":                   "GET  L 2 2 2 2 2 2 2 2",
     "applications:new":                      "GET  L 2 2 2 . . . . .",
     "applications:uscc_check":               "GET  L 2 2 2 2 2 2 2 2",
     "applications:detail":                   "GET  LLL 2.. .2. ... 22. ..2 222 ... 222",
@@ -490,6 +502,10 @@ MATRIX = {
     "notices:verify":                        "POST LLL ... ... ... ... ... +++ ... +++",
     "notices:finding":                       "POST LLL ... ... ... ... ... +++ ... +++",
     "notices:evidence":                      "GET  LLL ... ... ... ... ... 222 ... 222",
+    "notices:lookup":                        "GET  2 2 2 2 2 2 2 2 2",
+    "integrity:list":                        "GET  L . . . . . 2 . 2",
+    "integrity:add":                         "GET  L . . . . . 2 . 2",
+    "integrity:end":                         "GET  LLL ... ... ... ... ... 222 ... 222",
     "decisions:directory":                   "GET  2 2 2 2 2 2 2 2 2",
     "decisions:consortium":                  "GET  222 222 222 222 222 222 222 222 222",
     "decisions:decision_pdf":                "GET  LLL 2.. .2. ... ... ... 222 ... 222",

@@ -149,7 +149,13 @@ def test_it_shows_each_role_its_work_list_title(client, role_users):
     }
     for role, user in role_users.items():
         client.force_login(user)
-        body = client.get("/applications/").content.decode()
+        # An expert's work list is their review tasks (/applications/ sends them there).
+        body = client.get("/applications/", follow=True).content.decode()
+        if role is Role.EXPERT:
+            assert f'data-testid="expert-tasks-title">{titles[role]}<' in body
+            assert 'href="/reviews/experts/">我的评审任务<' in body
+            assert "暂无评审任务" in body
+            continue
         assert f'data-testid="work-list-title">{titles[role]}<' in body
         assert "暂无待办事项" in body
         assert ('href="/admin/">系统管理<' in body) is (role is Role.ADMIN)
