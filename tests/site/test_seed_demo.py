@@ -34,6 +34,7 @@ def _snapshot():
 def _rows():
     """Every demo row seed_demo makes beyond the users, by its natural key and state."""
     from applications.models import Application, Membership
+    from members.models import IntegrityRecord
     from reviews.models import ExpertAssignment, ExpertProfile, PublicNotice
 
     return {
@@ -54,6 +55,11 @@ def _rows():
         ),
         "assignments": sorted(ExpertAssignment.objects.values_list("application_id", "expert_id")),
         "notices": PublicNotice.objects.count(),
+        "integrity": sorted(
+            IntegrityRecord.objects.values_list(
+                "organization__uscc", "kind", "decision_number", "end_date", "ended_at"
+            )
+        ),
     }
 
 
@@ -66,6 +72,9 @@ def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     assert _snapshot() == first
     assert _rows() == rows
     assert len(rows["applications"]) == 14 and len(rows["experts"]) == 10
+    # City staff's 诚信记录 list has a record in force and one ended early.
+    assert [r[4] is None for r in rows["integrity"]].count(True) == 1
+    assert len(rows["integrity"]) == 2
     assert set(first) == DEMO_USERS | REGISTRANTS
     assert Organization.objects.count() == orgs
     assert UserProfile.objects.count() == len(DEMO_USERS | REGISTRANTS)

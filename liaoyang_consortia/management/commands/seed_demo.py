@@ -6,6 +6,7 @@ from applications.demo import seed_applications, seed_chain
 from applications.demo_consortia import seed_consortia
 from liaoyang_consortia import demo
 from members.accounts.demo import seed_registrations
+from members.integrity.demo import seed_integrity_records
 from members.roles import Role
 from reporting.demo import seed_reports
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         seed_chain(users)
         seed_consortia(users)
         seed_reports(users)
+        seed_integrity_records(users)
         registrants = seed_registrations(users, password=password)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
         for username in usernames:
