@@ -197,7 +197,20 @@ CHECK = """() => {
       if (w > 2 && h > 2) overlaps.push(`${name(a.el)} × ${name(b.el)} (${Math.round(w)}×${Math.round(h)} px)`);
     }
   }
-  return {overflow, overlaps: overlaps.slice(0, 5)};
+  // A table cell squeezed to a column one or two characters wide, its text running down
+  // line after line (the members and directory tables on a phone).
+  const squeezed = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (!visible(cell)) continue;
+    const text = (cell.innerText || '').trim();
+    if (text.length < 6) continue;
+    const s = getComputedStyle(cell);
+    const em = parseFloat(s.fontSize);
+    const r = cell.getBoundingClientRect();
+    const inner = r.width - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    if (inner < 2.5 * em && r.height > 4 * 1.5 * em) squeezed.push(`${name(cell)} (${Math.round(inner)} px wide)`);
+  }
+  return {overflow, overlaps: overlaps.slice(0, 5), squeezed: squeezed.slice(0, 5)};
 }"""
 
 
@@ -246,6 +259,8 @@ def test_no_page_overflows_or_lays_controls_over_each_other(
                 problems.append(f"{path} at {width}px: the page is {found['overflow']} px too wide")
             for overlap in found["overlaps"]:
                 problems.append(f"{path} at {width}px: {overlap}")
+            for cell in found["squeezed"]:
+                problems.append(f"{path} at {width}px: a squeezed column, {cell}")
     if problems:
         pytest.fail(
             f"layout problems ({username or 'anonymous'}, {len(pages)} pages):\n"
@@ -255,7 +270,7 @@ def test_no_page_overflows_or_lays_controls_over_each_other(
 
 
 def test_the_walk_fails_on_an_overlap_and_on_overflow(live_server, page):
-    """The check can fail: a page with two overlapping inputs and a too-wide box."""
+    """The check can fail: two overlapping inputs, a too-wide box, a squeezed column."""
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/accounts/login/")
     page.evaluate(
@@ -272,3 +287,14 @@ def test_the_walk_fails_on_an_overlap_and_on_overflow(live_server, page):
     found = page.evaluate(CHECK)
     assert found["overflow"] > 400
     assert any("username" in o and "password" in o for o in found["overlaps"]), found
+    assert found["squeezed"] == []
+    # A table whose second column leaves the first one character wide.
+    page.evaluate(
+        """() => {
+        const t = document.createElement('table'); t.style.width = '370px';
+        const row = t.insertRow(); const a = row.insertCell(); const b = row.insertCell();
+        a.textContent = '辽宁石化工程大学辽阳市新材料研究所'; b.style.width = '360px'; b.textContent = '宽';
+        document.querySelector('main').appendChild(t);
+    }"""
+    )
+    assert any("辽宁石化" in cell for cell in page.evaluate(CHECK)["squeezed"])
