@@ -271,9 +271,24 @@ def main():
     n_consortia = Consortium.objects.count()
 
     print(">> server-side latency (test client, in-process)", file=sys.stderr)
-    for role in ["applicant_a", "county_baita", "city_staff", "expert1", "admin"]:
+    # An expert's work list is their review tasks (/applications/ redirects them there).
+    for role, path in [
+        ("applicant_a", "/applications/"),
+        ("county_baita", "/applications/"),
+        ("city_staff", "/applications/"),
+        ("expert1", "/reviews/experts/"),
+        ("admin", "/applications/"),
+    ]:
+        measure_page(f"Work list, {role}, computed", client_for(role), path, n=args.n, cold=True)
+    # The orders and the search a clerk chooses (issue 11): the due-date order is computed
+    # in SQL over every row the user may open.
+    for label, query in [("by due date", "?sort=due"), ("searched", "?q=%E8%BE%BD%E9%98%B3")]:
         measure_page(
-            f"Work list, {role}, computed", client_for(role), "/applications/", n=args.n, cold=True
+            f"Work list, city_staff, {label}, computed",
+            client_for("city_staff"),
+            f"/applications/{query}",
+            n=args.n,
+            cold=True,
         )
     for role in ["county_baita", "city_staff"]:
         measure_page(

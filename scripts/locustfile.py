@@ -117,7 +117,8 @@ class Expert(PortalUser):
 
     @task(2)
     def work_list(self):
-        self.page("/applications/")
+        # An expert's work list is their review tasks (/applications/ redirects there).
+        self.page("/reviews/experts/")
 
     @task(1)
     def application(self):
