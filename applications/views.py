@@ -212,7 +212,8 @@ def export(request):
             sort=params["sort"],
         )
     ]
-    title = str(WORK_LIST_TITLES.get(roles_of(request.user)[0], _("工作台")))
+    roles = roles_of(request.user)  # a signed-in user may hold no role at all
+    title = str(WORK_LIST_TITLES.get(roles[0], _("工作台")) if roles else _("工作台"))
     table = Table(
         key="work_list",
         title=title,

@@ -262,3 +262,16 @@ def test_the_due_date_is_shown_as_a_bureau_date(client, alice, bob):
     body = client.get("/applications/").content.decode()
     assert f"{due.year}年{due.month}月{due.day}日" in body
     assert isinstance(due, date)
+
+
+def test_a_user_with_no_role_exports_an_empty_sheet_not_an_error(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="norole"))
+    response = client.get("/applications/export.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0].startswith("工作台")
+    assert rows[1][0] == "联合体名称" and rows[2][0] is None
+    assert rows[-1][0] == "注：共0件。"
