@@ -1,5 +1,6 @@
 """Reads of applications. Every list is one query whatever its length (DESIGN.md §11)."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
@@ -201,6 +202,75 @@ def _span(first, last):
     return timezone.localdate(first), timezone.localdate(last)
 
 
+@dataclass
+class _WorkListScope:
+    """What the work list and its export share: the rows the user may open that match the
+    search, and the calendar, policy versions and filters to judge them by."""
+
+    today: date
+    overrides: dict
+    in_force: PolicyVersion
+    versions: list
+    visible: object  # QuerySet of Application
+    waiting_q: Q
+    late_q: Q
+    q: str
+    only: str | None
+    sort: str
+
+    def rows(self, state):
+        """The visible rows of one state (None: all), narrowed by `only`."""
+        rows = self.visible.filter(state=state) if state else self.visible
+        if self.only == "waiting":
+            return rows.filter(self.waiting_q)
+        if self.only == "overdue":
+            return rows.filter(self.late_q)
+        return rows
+
+    def ordered(self, rows, span):
+        return _order(
+            rows,
+            self.sort,
+            today=self.today,
+            waiting_q=self.waiting_q,
+            versions=self.versions,
+            default=self.in_force,
+            overrides=self.overrides,
+            span=span,
+        )
+
+    def deadline(self, application):
+        return deadline_of(
+            application, today=self.today, overrides=self.overrides, default=self.in_force
+        )
+
+
+def _work_list_scope(user, *, today, q, only, sort) -> _WorkListScope:
+    from reviews.workdays import load_overrides
+
+    today = today or timezone.localdate()
+    overrides = load_overrides()
+    in_force = PolicyVersion.in_force(today)
+    versions = list(PolicyVersion.objects.all())
+    owned = policy.owned_ids(user) if user.is_authenticated else []
+    visible = Application.objects.filter(policy.visible_q(user, owned=owned))
+    q = (q or "").strip()[:SEARCH_MAX_LENGTH]
+    if q:
+        visible = visible.filter(search_q(q))
+    return _WorkListScope(
+        today=today,
+        overrides=overrides,
+        in_force=in_force,
+        versions=versions,
+        visible=visible,
+        waiting_q=policy.waiting_q(user, owned=owned),
+        late_q=overdue_q(today=today, overrides=overrides, default=in_force, versions=versions),
+        q=q,
+        only=only if only in WORK_LIST_ONLY else None,
+        sort=sort if sort in WORK_LIST_SORTS else "",
+    )
+
+
 def work_list_for(user, *, today=None, state=None, page=None, q="", only=None, sort="") -> dict:
     """The user's dashboard: counts by state, of the work waiting for them and of what is
     over its time limit, and one page of the applications they may open — optionally of one
@@ -209,29 +279,15 @@ def work_list_for(user, *, today=None, state=None, page=None, q="", only=None, s
     search matches. A fixed number of queries whatever the number of rows."""
     from django.db.models import Max, Min
 
-    from reviews.workdays import load_overrides
-
-    today = today or timezone.localdate()
-    overrides = load_overrides()
-    in_force = PolicyVersion.in_force(today)
-    owned = policy.owned_ids(user) if user.is_authenticated else []
-    visible = Application.objects.filter(policy.visible_q(user, owned=owned))
-    q = (q or "").strip()[:SEARCH_MAX_LENGTH]
-    if q:
-        visible = visible.filter(search_q(q))
-    sort = sort if sort in WORK_LIST_SORTS else ""
-    only = only if only in WORK_LIST_ONLY else None
-    versions = list(PolicyVersion.objects.all())
-    waiting_q = policy.waiting_q(user, owned=owned)
-    late_q = overdue_q(today=today, overrides=overrides, default=in_force, versions=versions)
+    scope = _work_list_scope(user, today=today, q=q, only=only, sort=sort)
     counts, waiting, overdue = {}, 0, 0
     by_state, firsts, lasts = {}, [], []
     tiles = (
-        visible.values("state")
+        scope.visible.values("state")
         .annotate(
             n=Count("id"),
-            waiting=Count("id", filter=waiting_q),
-            overdue=Count("id", filter=late_q),
+            waiting=Count("id", filter=scope.waiting_q),
+            overdue=Count("id", filter=scope.late_q),
             first=Min("state_since"),
             last=Max("state_since"),
         )
@@ -252,24 +308,13 @@ def work_list_for(user, *, today=None, state=None, page=None, q="", only=None, s
         # under its tile, not the whole list.
         counts[state] = 0
         by_state[state] = {"waiting": 0, "overdue": 0}
-    rows = visible.filter(state=state) if state else visible
-    if only == "waiting":
-        rows = rows.filter(waiting_q)
-        total = by_state[state]["waiting"] if state else waiting
-    elif only == "overdue":
-        rows = rows.filter(late_q)
-        total = by_state[state]["overdue"] if state else overdue
+    if scope.only:  # "waiting" or "overdue": the tile's own count
+        totals = by_state[state] if state else {"waiting": waiting, "overdue": overdue}
+        total = totals[scope.only]
     else:
         total = counts[state] if state else sum(counts.values())
-    ordered = _order(
-        rows,
-        sort,
-        today=today,
-        waiting_q=waiting_q,
-        versions=versions,
-        default=in_force,
-        overrides=overrides,
-        span=_span(min(firsts, default=None), max(lasts, default=None)),
+    ordered = scope.ordered(
+        scope.rows(state), _span(min(firsts, default=None), max(lasts, default=None))
     )
     paginator = _KnownCountPaginator(
         ordered.values_list("pk", "is_waiting"), WORK_LIST_PAGE_SIZE, count=total
@@ -284,16 +329,16 @@ def work_list_for(user, *, today=None, state=None, page=None, q="", only=None, s
     page_obj.object_list = [by_pk[pk] for pk in waiting_ids if pk in by_pk]
     for app in page_obj.object_list:
         app.waiting = waiting_ids[app.pk]
-        app.deadline = deadline_of(app, today=today, overrides=overrides, default=in_force)
+        app.deadline = scope.deadline(app)
         app.overdue_days = app.deadline.late if app.deadline else 0
     return {
         "rows": page_obj.object_list,
         "page_obj": page_obj,
         "page_range": list(paginator.get_elided_page_range(page_obj.number)),
         "state": state,
-        "only": only,
-        "q": q,
-        "sort": sort,
+        "only": scope.only,
+        "q": scope.q,
+        "sort": scope.sort,
         "total": sum(counts.values()),
         "counts": [(State(s).label, counts[s], s) for s in State.values if s in counts],
         "waiting": waiting,
@@ -307,45 +352,17 @@ def work_list_export(user, *, today=None, state=None, q="", only=None, sort=""):
     policy versions, the span of arrivals, the rows)."""
     from django.db.models import Max, Min
 
-    from reviews.workdays import load_overrides
-
-    today = today or timezone.localdate()
-    overrides = load_overrides()
-    in_force = PolicyVersion.in_force(today)
-    versions = list(PolicyVersion.objects.all())
-    owned = policy.owned_ids(user) if user.is_authenticated else []
-    rows = Application.objects.filter(policy.visible_q(user, owned=owned))
-    q = (q or "").strip()[:SEARCH_MAX_LENGTH]
-    if q:
-        rows = rows.filter(search_q(q))
-    if state in State.values:
-        rows = rows.filter(state=state)
-    waiting_q = policy.waiting_q(user, owned=owned)
-    if only == "waiting":
-        rows = rows.filter(waiting_q)
-    elif only == "overdue":
-        rows = rows.filter(
-            overdue_q(today=today, overrides=overrides, default=in_force, versions=versions)
-        )
-    sort = sort if sort in WORK_LIST_SORTS else ""
+    scope = _work_list_scope(user, today=today, q=q, only=only, sort=sort)
+    rows = scope.rows(state if state in State.values else None)
     span = None
-    if sort in ("due", "-due"):
+    if scope.sort in ("due", "-due"):
         found = rows.filter(state__in=LIMITED_STATES).aggregate(
             first=Min("state_since"), last=Max("state_since")
         )
         span = _span(found["first"], found["last"])
-    ordered = _order(
-        rows,
-        sort,
-        today=today,
-        waiting_q=waiting_q,
-        versions=versions,
-        default=in_force,
-        overrides=overrides,
-        span=span,
-    ).select_related("lead__county", "policy_version")
+    ordered = scope.ordered(rows, span).select_related("lead__county", "policy_version")
     for app in ordered.iterator(chunk_size=500):
-        app.deadline = deadline_of(app, today=today, overrides=overrides, default=in_force)
+        app.deadline = scope.deadline(app)
         yield app
 
 
