@@ -6,16 +6,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from applications.policy import is_city  # who counts as city staff: the one policy module
 from members.integrity import rules
 from members.models import IntegrityRecord, Organization
-from members.roles import Role, roles_of
 from members.validators import normalize_uscc
-
-CITY = {Role.CITY_STAFF, Role.ADMIN}
-
-
-def is_city(user) -> bool:
-    return bool(CITY & set(roles_of(user)))
 
 
 def require_city(user) -> None:
