@@ -15,7 +15,7 @@ no ORM, so they are tested without a database.
   otherwise acknowledged for the record.
 
 The roster (ConsortiumMember) is started lazily from the application's memberships by
-`roster`, so naming (reviews.decisions) does not need to know about it. Roster history: a
+`roster`, so naming (reviews.decisions.services) does not need to know about it. Roster history: a
 row is one unit's period in one role; leaving sets left_on; a lead change closes the two
 units' rows and opens new ones in their new roles.
 """

@@ -217,11 +217,11 @@ def _county_reviewer(users, actor):
 
 
 def _field_experts(application, count=3):
-    """The first `count` demo experts (in reviews/demo_experts.py's order) who know the
+    """The first `count` demo experts (in reviews/experts/demo.py's order) who know the
     application's field and work at none of its units: a fixed choice, where the city's
     draw would pick at random, so the demo's expert tasks are the same on every run."""
-    from reviews import experts
-    from reviews.demo_experts import EXPERTS
+    from reviews.experts import services as experts
+    from reviews.experts.demo import EXPERTS
     from reviews.models import ExpertProfile
 
     excluded = experts.member_unit_ids(application)
@@ -239,7 +239,7 @@ def _field_experts(application, count=3):
 
 
 def _through_expert_review(application, users, *, score_all: bool):
-    from reviews import experts
+    from reviews.experts import services as experts
     from reviews.models import Criterion
 
     city = users["city_staff"]
@@ -272,8 +272,8 @@ def _through_expert_review(application, users, *, score_all: bool):
 
 def _approve(application, users):
     """Its own notice, ended five weeks ago, then the Party group names it."""
-    from reviews import notices
-    from reviews.demo_decisions import seed_decisions
+    from reviews.decisions.demo import seed_decisions
+    from reviews.notices import services as notices
 
     city = users["city_staff"]
     today = timezone.localdate()
@@ -292,11 +292,11 @@ def _approve(application, users):
 def seed_chain(users) -> list[Application]:
     """Applications in every state of the approval chain, one running notice with an
     objection under verification, one ended notice, one named consortium."""
-    from reviews.demo_decisions import seed_decisions
-    from reviews.demo_experts import seed_experts
-    from reviews.demo_notices import seed_notices
+    from reviews.decisions.demo import seed_decisions
+    from reviews.experts.demo import seed_experts
     from reviews.models import Objection
-    from reviews.notices import verify_objection
+    from reviews.notices.demo import seed_notices
+    from reviews.notices.services import verify_objection
 
     seed_experts(users)
     city = users["city_staff"]

@@ -9,6 +9,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from liaoyang_consortia.models import StoredUpload
 from members.models import IndustryField, Organization, PolicyVersion
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -435,7 +436,7 @@ def attachment_path(instance, filename):
     return f"attachments/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredUpload):
     class Kind(models.TextChoices):
         BUSINESS_LICENCE = "business_licence", _("营业执照")
         PLATFORM_CERTIFICATE = "platform_certificate", _("平台认定证书")
@@ -448,25 +449,11 @@ class Attachment(models.Model):
     )
     kind = models.CharField(_("附件类型"), max_length=30, choices=Kind.choices)
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=255)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["kind", "uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class Justification(models.Model):

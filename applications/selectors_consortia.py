@@ -36,7 +36,7 @@ def consortia_list(user, *, q: str = ""):
     """The list page, in a fixed number of queries: counts of projects and pending filings
     are annotated, not fetched per row. City staff see those waiting for them first.
     `q`: only those whose name or lead unit's name holds every word of it."""
-    from reviews.selectors_decisions import name_or_lead_q
+    from reviews.decisions.selectors import name_or_lead_q
 
     today = timezone.localdate()
     visible = visible_consortia(user)
@@ -129,8 +129,14 @@ def consortium_page(consortium) -> dict:
             "old_lead", "new_lead", "filed_by", "decided_by", "running_project"
         )
     )
+    # Imported here: reporting builds on applications, not the other way round.
+    from reporting.assessments import outputs
+
+    assessments = outputs.history(consortium, public=False)
     today = timezone.localdate()
     return {
+        "assessments": assessments,
+        "latest_assessment": outputs.latest_published(assessments),
         "current": current,
         "history": history,
         "left": [row for row in history if row.left_on is not None],

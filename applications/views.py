@@ -306,7 +306,9 @@ def _review_context(request, application, page, bound=None):
     panel, timeline, changes since the previous submission (with the applicant's 修改说明),
     and each review area's panel."""
     from applications import snapshots
-    from reviews import views_decisions, views_experts, views_notices
+    from reviews.decisions import views as views_decisions
+    from reviews.experts import views as views_experts
+    from reviews.notices import views as views_notices
 
     user = request.user
     reviewer = policy.is_reviewer(user, application)

@@ -185,7 +185,7 @@ def _after_submit(application, *, actor, at, **kwargs):
 
 
 def _after_approve(application, *, actor, **kwargs):
-    from reviews.decisions import name_consortium
+    from reviews.decisions.services import name_consortium
 
     name_consortium(application=application, actor=actor)
 

@@ -26,6 +26,7 @@ WATCHED_PREFIXES = (
     "/notices/manage/",
     "/reviews/",
     "/integrity/",
+    "/assessments/",
 )
 DENIED_STATUSES = {403, 404}
 

@@ -17,6 +17,11 @@ NAV = [
     (_("单位核验"), "members:registration_queue", {Role.COUNTY_REVIEWER, Role.CITY_STAFF}),
     (_("我的联合体"), "consortia:list", {Role.APPLICANT}),
     (_("年度报告"), "reporting:list", {Role.APPLICANT, Role.CITY_STAFF, Role.ADMIN}),
+    (
+        _("考核评估"),
+        "assessments:index",
+        {Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT, Role.ADMIN},
+    ),
     (_("本单位"), "members:unit", {Role.APPLICANT}),
     (_("专家库"), "experts:pool", CITY),
     (_("公示管理"), "notices:manage", CITY),

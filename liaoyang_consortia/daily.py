@@ -66,8 +66,9 @@ def remind_overdue(*, today) -> list[Application]:
 
 def run_daily_jobs(today=None) -> list[str]:
     """Run everything of the day; returns what was done, one line per job, in Chinese."""
+    from reporting.assessments.services import run_daily as run_assessments
     from reporting.cycle import describe, run_reporting_cycle
-    from reviews.notices import close_ended_notices
+    from reviews.notices.services import close_ended_notices
 
     today = today or timezone.localdate()
     report = []
@@ -76,6 +77,7 @@ def run_daily_jobs(today=None) -> list[str]:
     reminded = remind_overdue(today=today)
     report.append(_("超时督办：%(n)d件") % {"n": len(reminded)})
     report.extend(describe(run_reporting_cycle(today=today)))
+    report.extend(run_assessments(today=today))
     sent = notifications.sweep()
     report.append(_("补发通知邮件：%(n)d封") % {"n": sent})
     for line in report:

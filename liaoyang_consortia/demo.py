@@ -250,7 +250,7 @@ UNITS = [
 ]
 
 # username: (display name, role, unit key or None, county code or None, unit admin).
-# An expert's unit is their employer (reviews/demo_experts.py), used for recusal.
+# An expert's unit is their employer (reviews/experts/demo.py), used for recusal.
 USERS = {
     "admin": ("系统管理员", Role.ADMIN, None, None, False),
     "city_staff": ("李静", Role.CITY_STAFF, None, None, False),

@@ -3,6 +3,31 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class StoredUpload(models.Model):
+    """What every stored upload keeps beside its file (applications/uploads.py checks the
+    content and gives the type, size and hash): an application's attachment, an annual
+    report's, an assessment's evidence. Each subclass declares its `file` with its own
+    folder and its owner."""
+
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+
 class Notification(models.Model):
     """One message to one user: the in-app list, and the outbox row its e-mail is sent
     from. Written in the same transaction as the change it reports (DESIGN.md §6), so a

@@ -64,9 +64,10 @@ urlpatterns = [
     path("unit/", include("members.urls")),
     path("integrity/", include("members.integrity.urls")),
     path("reports/", include("reporting.urls")),
-    path("reviews/experts/", include("reviews.urls_experts")),
-    path("notices/", include("reviews.urls_notices")),
-    path("", include("reviews.urls_decisions")),
+    path("assessments/", include("reporting.assessments.urls")),
+    path("reviews/experts/", include("reviews.experts.urls")),
+    path("notices/", include("reviews.notices.urls")),
+    path("", include("reviews.decisions.urls")),
     path("statistics/", include("reporting.urls_stats")),
     path("admin/", admin.site.urls),
 ]

@@ -146,3 +146,7 @@ class ReminderLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# The assessment registers its own models.
+from reporting.assessments import admin as assessments_admin  # noqa: E402, F401

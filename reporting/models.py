@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from applications.models import Consortium
+from liaoyang_consortia.models import StoredUpload
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -176,7 +177,7 @@ def report_attachment_path(instance, filename):
     return f"reports/{uuid.uuid4().hex}"
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(StoredUpload):
     report = models.ForeignKey(
         AnnualReport,
         verbose_name=_("年度报告"),
@@ -184,26 +185,12 @@ class ReportAttachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(_("文件"), upload_to=report_attachment_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=255)
     description = models.CharField(_("说明"), max_length=200, blank=True)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("年度报告附件")
         verbose_name_plural = _("年度报告附件")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class ReminderLog(models.Model):
@@ -236,3 +223,17 @@ class ReminderLog(models.Model):
         from reporting.rules import kind_label
 
         return kind_label(self.kind)
+
+
+# Assessment (考核评估) keeps its models in its own subpackage; Django finds them here.
+from reporting.assessments.models import (  # noqa: E402, F401
+    Assessment,
+    AssessmentReminder,
+    DisqualificationProposal,
+    Evidence,
+    Indicator,
+    IndicatorTemplate,
+    IndicatorValue,
+    Rectification,
+    Round,
+)

@@ -454,6 +454,54 @@ def reports_table(year: int | None = None) -> Table:
     )
 
 
+def grades_table(year: int | None = None) -> Table:
+    """考核等次: per round, how many consortia were graded 优秀/良好/合格/不合格 (published
+    results only: before publication a grade is the bureau's draft) and how many are in
+    rectification (整改中, including those waiting for the re-check). One query."""
+    from reporting.assessments.models import Assessment, AssessmentState, Grade, Rectification
+
+    qs = Assessment.objects.order_by()
+    if year:
+        qs = qs.filter(round__year=year)
+    published = Q(state=AssessmentState.PUBLISHED)
+    rectifying = [Rectification.Status.OPEN, Rectification.Status.SUBMITTED]
+    data = (
+        qs.values("round_id", "round__title", "round__year", "round__kind")
+        .annotate(
+            scope=Count("id"),
+            **{grade: Count("id", filter=published & Q(grade=grade)) for grade in Grade.values},
+            rectifying=Count("id", filter=Q(rectification__status__in=rectifying)),
+        )
+        .order_by("round__year", "round__kind", "round_id")
+    )
+    columns = ("scope", *Grade.values, "rectifying")
+    rows = [[d["round__title"], *(d[c] for c in columns)] for d in data]
+    footer = (
+        [[_("合计"), *(sum(row[i] for row in rows) for i in range(1, len(columns) + 1))]]
+        if len(rows) > 1
+        else []
+    )
+    return Table(
+        key="grades",
+        title=_("考核评估等次统计"),
+        sheet=_("考核等次"),
+        headers=[
+            _("考核批次"),
+            _("纳入考核（个）"),
+            *(_("%(grade)s（个）") % {"grade": label} for label in Grade.labels),
+            _("整改中（个）"),
+        ],
+        rows=rows,
+        footer=footer,
+        chart_columns=[2, 3, 4, 5],
+        chart_unit=_("个"),
+        note=_(
+            "按考核年度筛选。等次仅统计已发布的考核结果（逾期未提交的按不合格计）；"
+            "整改中含已报送整改情况、待复核的。"
+        ),
+    )
+
+
 # The fixed set of tables, in page order: the export URLs are made from these keys.
 TABLES = {
     "states": states_table,
@@ -463,6 +511,7 @@ TABLES = {
     "pipeline": pipeline_table,
     "consortia": consortia_table,
     "reports": reports_table,
+    "grades": grades_table,
 }
 
 

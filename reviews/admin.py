@@ -22,4 +22,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 # Each review area registers its own models.
-from reviews import admin_decisions, admin_experts, admin_notices  # noqa: E402, F401
+from reviews.decisions import admin as admin_decisions  # noqa: E402, F401
+from reviews.experts import admin as admin_experts  # noqa: E402, F401
+from reviews.notices import admin as admin_notices  # noqa: E402, F401

@@ -4,7 +4,6 @@ staff may move an application on. Each returns the Chinese reasons it may not, o
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import PolicyVersion
 from reviews.models import ExpertAssignment, MeetingDecision, Objection
 
 
@@ -13,12 +12,16 @@ def _active_assignments(application):
 
 
 def start_expert_review(application, **kwargs):
-    version = application.policy_version or PolicyVersion.in_force(timezone.localdate())
+    """At least the policy's minimum of experts who have not recused, for any review
+    subject (an application or an assessment: reviews.experts.subjects)."""
+    from reviews.experts import subjects
+
+    minimum = subjects.of(application).min_experts
     count = _active_assignments(application).count()
-    if count < version.min_experts:
+    if count < minimum:
         return [
             _("至少需要%(min)d名评审专家（不含回避的专家），当前%(n)d名。")
-            % {"min": version.min_experts, "n": count}
+            % {"min": minimum, "n": count}
         ]
     return []
 

@@ -53,6 +53,26 @@ PATH_ALLOWANCES = [
             {"model": "*ObjectPermission", "field": "permission"},
         ],
     ),
+    (
+        re.compile(r"^/notices/rounds/\d+/publish/$"),
+        [
+            # Publishing a round's result notice moves each assessment through
+            # reporting.assessments.workflow.perform, which locks and reads its one row:
+            # one transition (with its log and audit row) per consortium, by design.
+            {"model": "reporting.Assessment", "field": "get()"},
+        ],
+    ),
+    (
+        re.compile(r"^/assessments/rounds/\d+/(open|close)/$"),
+        [
+            # Opening a round (and closing it) moves each assessment in scope through
+            # reporting.assessments.workflow.perform, as publishing a result notice does:
+            # one locked transition per consortium, by design.
+            {"model": "reporting.Assessment", "field": "get()"},
+            # …and each lead unit is told (applications.consortia.lead_users: its group).
+            {"model": "auth.Group", "field": "get()"},
+        ],
+    ),
 ]
 
 # Only in the test's own scope, not in the requests it makes.

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from applications import selectors, services, workflow
 from applications.models import Application, State
-from reviews import experts
+from reviews.experts import services as experts
 from reviews.models import ExpertAssignment
 from tests.factories import OrganizationFactory, make_complete_application
 from tests.reviews.test_experts import criteria_of, fetch, points_for, under_review
@@ -383,7 +383,7 @@ def test_it_runs_the_same_queries_for_a_reviewer_with_8_and_40_members(client, a
 
 
 def test_it_shows_the_notice_on_the_application_page(client, reviewing, alice, charlie):
-    from reviews import notices
+    from reviews.notices import services as notices
 
     score(reviewing, 3)
     workflow.perform(

@@ -233,7 +233,7 @@ def test_the_directory_searches_by_name_and_lead_unit(client, alice, django_asse
 
 
 def test_the_directory_pager_keeps_the_search(client, alice):
-    from reviews.selectors_decisions import DIRECTORY_PAGE_SIZE
+    from reviews.decisions.selectors import DIRECTORY_PAGE_SIZE
 
     for _ in range(DIRECTORY_PAGE_SIZE + 1):
         make_consortium(creator=alice)

@@ -49,9 +49,11 @@ PAGES = [
             "/",
             "/notices/",
             "/notices/{notice}/",
+            "/notices/{result_notice}/",
             "/notices/objections/lookup/",
             "/consortia/",
             "/consortia/?q=辽阳",
+            "/consortia/{consortium}/",
             "/accounts/login/",
             "/accounts/register/",
             "/accounts/password_reset/",
@@ -81,6 +83,9 @@ PAGES = [
             "/my-consortia/{consortium}/",
             "/reports/",
             "/reports/{report}/",
+            "/assessments/",
+            "/assessments/{assessment_editing}/",
+            "/assessments/{assessment_failed}/",
             "/notifications/",
             "/accounts/password_change/",
         ],
@@ -93,6 +98,7 @@ PAGES = [
             "/applications/{county_review}/",
             "/unit/registrations/",
             "/unit/registrations/{registration}/",
+            "/assessments/",
         ],
         id="county",
     ),
@@ -107,6 +113,8 @@ PAGES = [
             "/unit/registrations/",
             "/reviews/experts/pool/",
             "/notices/manage/",
+            "/notices/{result_notice}/",
+            "/notices/rounds/{result_round}/publish/",
             "/decisions/meetings/",
             "/my-consortia/",
             "/statistics/",
@@ -115,10 +123,27 @@ PAGES = [
             "/integrity/",
             "/integrity/new/",
             "/integrity/{integrity}/end/",
+            "/reviews/experts/assessments/{assessment_intake}/",
+            "/assessments/",
+            "/assessments/rounds/new/",
+            "/assessments/rounds/{assessment_round}/",
+            "/assessments/rounds/{result_round}/",
+            "/assessments/{assessment_intake}/",
+            "/assessments/{assessment_failed}/",
+            "/assessments/proposals/",
         ],
         id="city",
     ),
-    pytest.param("dora", ["/applications/", "/reviews/experts/"], id="expert"),
+    pytest.param(
+        "dora",
+        [
+            "/applications/",
+            "/reviews/experts/",
+            "/reviews/experts/{assessment_task}/score/",
+            "/assessments/",
+        ],
+        id="expert",
+    ),
     pytest.param(
         "erin", ["/applications/", "/admin/", "/admin/applications/application/"], id="admin"
     ),
@@ -174,7 +199,70 @@ def arrange(role_users) -> dict[str, int]:
         "integrity": IntegrityRecord.objects.order_by("pk").first().pk,
         "consortium": Consortium.objects.filter(lead=w.unit).order_by("pk").first().pk,
         "report": AnnualReport.objects.filter(consortium__lead=w.unit).order_by("pk").first().pk,
+        **result_notice_pages(w),
+        **assessment_review_pages(w),
+        **assessment_pages(w),
     }
+
+
+def assessment_review_pages(w) -> dict[str, int]:
+    """An assessment at the city's intake check (its expert panel), and dora's sheet of an
+    assessment under review (the self-assessment beside it)."""
+    from reviews.models import ExpertAssignment
+    from tests.reviews.test_assessment_review import make_assessment, set_state
+
+    intake = make_assessment(lead=w.unit, charlie=w.charlie)
+    reviewed = set_state(make_assessment(lead=w.unit, charlie=w.charlie), "expert_review")
+    task = ExpertAssignment.objects.create(
+        assessment=reviewed,
+        expert=w.expert(),
+        method=ExpertAssignment.Method.DRAW,
+        sheet=reviewed.round.template.score_sheet,
+        assigned_by=w.charlie,
+        status=ExpertAssignment.Status.ACCEPTED,
+    )
+    return {"assessment_intake": intake.pk, "assessment_task": task.pk}
+
+
+def assessment_pages(w) -> dict[str, int]:
+    """alice's assessment while she fills it in (the section forms and uploads), and one
+    that failed for not being submitted, with its rectification to report and re-check and
+    a disqualification proposal before city staff."""
+    from reporting.assessments.models import DisqualificationProposal, Rectification
+    from tests.reviews.test_assessment_review import make_assessment
+
+    editing = make_assessment(lead=w.unit, charlie=w.charlie, state="self_assessment")
+    failed = make_assessment(lead=w.unit, charlie=w.charlie, state="not_submitted")
+    Rectification.objects.create(assessment=failed, deadline=w.today + timedelta(days=180))
+    DisqualificationProposal.objects.create(
+        consortium=failed.consortium, assessment=failed, reason="recheck_failed"
+    )
+    return {
+        "assessment_editing": editing.pk,
+        "assessment_failed": failed.pk,
+        "assessment_round": editing.round_id,
+    }
+
+
+def result_notice_pages(w) -> dict[str, int]:
+    """A round's result notice (published today) and a round ready for its notice."""
+    from reviews.notices.services import publish_result_notice
+    from tests.reviews.test_assessment_notices import assess, make_round
+
+    noticed = make_round(w.charlie, year=2021)
+    assess(noticed)
+    assess(noticed, state="not_submitted")
+    notice = publish_result_notice(
+        actor=w.charlie,
+        round=noticed,
+        title="",
+        start_date=w.today,
+        business_contact="市科技局 王科长，0419-2126000",
+        supervision_contact="市科技局机关纪委，0419-2126001",
+    )
+    ready = make_round(w.charlie, year=2022)
+    assess(ready)
+    return {"result_notice": notice.pk, "result_round": ready.pk}
 
 
 def sign_in(page, live_server, username):

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from applications.models import Application
 from liaoyang_consortia import demo
 from liaoyang_consortia.daily import run_daily_jobs
-from reviews.demo_experts import seed_experts
-from reviews.experts import member_unit_ids
+from reviews.experts.demo import seed_experts
+from reviews.experts.services import member_unit_ids
 from reviews.models import Criterion, ExpertAssignment, ExpertProfile, PublicNotice
 from tests import nplusone
 from tests.factories import make_complete_application

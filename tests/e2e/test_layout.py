@@ -22,6 +22,7 @@ from applications.models import (
     State,
 )
 from members.models import IntegrityRecord, UnitRegistration
+from reporting.assessments.models import Assessment, Round
 from reporting.models import AnnualReport
 from reviews.models import ExpertAssignment, Objection, PartyGroupMeeting, PublicNotice
 from tests.e2e.test_accessibility import REGISTRANT, arrange, sign_in
@@ -68,6 +69,16 @@ CANDIDATES = {
     "notices:register": lambda u: [{"pk": pk} for pk in _ids(PublicNotice)],
     "notices:objection": lambda u: [{"pk": pk} for pk in _ids(Objection)],
     "integrity:end": lambda u: [{"pk": pk} for pk in _ids(IntegrityRecord, ended_at=None)],
+    "assessments:round": lambda u: [{"pk": pk} for pk in _ids(Round)],
+    "experts:assessment_panel": lambda u: [
+        {"pk": pk} for pk in _ids(Assessment, state="expert_review")
+    ],
+    "notices:publish_round": lambda u: [{"round_pk": pk} for pk in _ids(Round)],
+    # One assessment per state (the first of each): the page differs most by state.
+    "assessments:detail": lambda u: [
+        {"pk": pk}
+        for pk in dict(Assessment.objects.order_by("-pk").values_list("state", "pk")).values()
+    ],
 }
 
 # URL names with arguments that are not pages a person reads: actions that only take a
@@ -125,6 +136,23 @@ NOT_PAGES = {
     "consortia:disqualify": "POST",
     "consortia:new_lead_change": "POST",
     "consortia:new_member_change": "POST",
+    "experts:assessment_draw": "POST",
+    "experts:assessment_assign": "POST",
+    "assessments:scope_add": "POST",
+    "assessments:scope_remove": "POST",
+    "assessments:round_open": "POST",
+    "assessments:round_close": "POST",
+    "assessments:round_export": "an Excel file",
+    "assessments:proposal_decide": "POST",
+    "assessments:evidence": "a file",
+    "assessments:evidence_delete": "POST",
+    "assessments:save_section": "POST",
+    "assessments:save_summary": "POST",
+    "assessments:evidence_add": "POST",
+    "assessments:transition": "POST",
+    "assessments:rectification": "POST",
+    "assessments:recheck": "POST",
+    "assessments:pdf": "a PDF",
 }
 
 

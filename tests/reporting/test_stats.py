@@ -24,7 +24,16 @@ from tests.factories import OrganizationFactory, make_complete_application
 
 pytestmark = pytest.mark.django_db
 
-ALL_SHEETS = ["按状态", "按县区", "按产业领域", "按年度", "办理环节", "联合体状态", "年度报告"]
+ALL_SHEETS = [
+    "按状态",
+    "按县区",
+    "按产业领域",
+    "按年度",
+    "办理环节",
+    "联合体状态",
+    "年度报告",
+    "考核等次",
+]
 
 
 @pytest.fixture(autouse=True)

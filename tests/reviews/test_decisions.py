@@ -15,12 +15,14 @@ from django.utils import timezone
 
 # Registers the admin pages here too until reviews/admin.py imports them (the URLconf is
 # built at the first request, after collection).
-import reviews.admin_decisions  # noqa: F401
+import reviews.decisions.admin  # noqa: F401
 from applications import services, workflow
 from applications.models import Consortium, State
 from members.roles import Role
-from reviews.decisions import record_meeting
-from reviews.demo_decisions import seed_decisions
+from reviews.decisions.demo import seed_decisions
+from reviews.decisions.pdf import render_decision_pdf
+from reviews.decisions.services import record_meeting
+from reviews.decisions.views import panel_context
 from reviews.models import (
     Comment,
     ExpertAssignment,
@@ -30,8 +32,6 @@ from reviews.models import (
     PublicNotice,
     ScoreSheet,
 )
-from reviews.pdf_decisions import render_decision_pdf
-from reviews.views_decisions import panel_context
 from tests.factories import make_complete_application, make_user
 
 pytestmark = pytest.mark.django_db

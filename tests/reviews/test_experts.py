@@ -17,11 +17,11 @@ from applications.models import Application, State
 from liaoyang_consortia.models import Notification
 from members.models import IndustryField
 from members.roles import Role
-from reviews import experts
-from reviews.demo_experts import seed_experts
-from reviews.experts import Candidate
+from reviews.experts import services as experts
+from reviews.experts.demo import seed_experts
+from reviews.experts.services import Candidate
+from reviews.experts.views import panel_context
 from reviews.models import Criterion, ExpertAssignment, ExpertProfile, ScoreSheet
-from reviews.views_experts import panel_context
 from tests import nplusone
 from tests.factories import (
     OrganizationFactory,

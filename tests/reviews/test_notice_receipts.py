@@ -16,8 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from applications.models import State
-from reviews import notices
 from reviews.models import Objection, PublicNotice
+from reviews.notices import services as notices
 from tests.reviews import test_notices as base
 
 BUSINESS, SUPERVISION, OBJECTOR, TZ = base.BUSINESS, base.SUPERVISION, base.OBJECTOR, base.TZ

@@ -20,8 +20,6 @@ from applications import services, workflow
 from applications.models import Application, State
 from liaoyang_consortia.models import Notification
 from members.roles import Role
-from reviews import notices
-from reviews.demo_notices import seed_notices
 from reviews.models import (
     ExpertAssignment,
     ExpertProfile,
@@ -29,7 +27,9 @@ from reviews.models import (
     PublicNotice,
     ScoreSheet,
 )
-from reviews.views_notices import panel_context
+from reviews.notices import services as notices
+from reviews.notices.demo import seed_notices
+from reviews.notices.views import panel_context
 from reviews.workdays import add_working_days
 from tests import nplusone
 from tests.factories import MINIMAL_PDF, arranging, make_complete_application, make_user

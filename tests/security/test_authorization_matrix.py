@@ -32,6 +32,13 @@ from members.models import IntegrityRecord, UnitRegistration
 from members.roles import Role
 from members.services import attach_user_to_unit, invite_colleague
 from reporting import services as report_services
+from reporting.assessments.models import (
+    Assessment,
+    DisqualificationProposal,
+    Evidence,
+    IndicatorTemplate,
+    Round,
+)
 from reporting.models import AnnualReport
 from reviews.models import (
     ExpertAssignment,
@@ -166,6 +173,37 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         sheet=sheet,
         assigned_by=charlie,
     )
+    # The consortium's assessment, with city staff at their intake check (experts may be
+    # drawn for it). The state is set directly: the field is protected.
+    assessment = Assessment.objects.create(
+        round=Round.objects.get_or_create(
+            kind="annual",
+            year=2026,
+            defaults={
+                "title": "2026年度考核",
+                "template": IndicatorTemplate.in_force(today),
+                "opens_on": today,
+                "closes_on": today + timedelta(days=30),
+                "created_by": charlie,
+            },
+        )[0],
+        consortium=consortium,
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(state="city_intake")
+    # Its evidence, and a disqualification proposal before city staff (the assessment pages).
+    assessment_evidence = Evidence.objects.create(
+        assessment=assessment,
+        indicator=assessment.round.template.indicators.filter(method="expert").first(),
+        file=ContentFile(MINIMAL_PDF, name="upload"),
+        original_name="佐证材料.pdf",
+        content_type="application/pdf",
+        size=len(MINIMAL_PDF),
+        sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+        uploaded_by=owner,
+    )
+    proposal = DisqualificationProposal.objects.create(
+        consortium=consortium, assessment=assessment, reason="recheck_failed"
+    )
     colleague = UserFactory(username=f"colleague_{owner.username}")
     attach_user_to_unit(user=colleague, organization=owner.profile.organization)
     (notification,) = notify(recipients=[owner], event="test", subject="测试", body="测试")
@@ -238,6 +276,9 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         "objection": objection,
         "meeting": meeting,
         "assignment": assignment,
+        "assessment": assessment,
+        "assessment_evidence": assessment_evidence,
+        "proposal": proposal,
         "colleague": colleague,
         "invitation": invite_colleague(actor=owner),
         "notification": notification,
@@ -363,6 +404,9 @@ URL_ARGUMENTS = {
     "experts:panel": lambda o: {"app_pk": o["application"].pk},
     "experts:draw": lambda o: {"app_pk": o["application"].pk},
     "experts:assign": lambda o: {"app_pk": o["application"].pk},
+    "experts:assessment_panel": lambda o: {"pk": o["assessment"].pk},
+    "experts:assessment_draw": lambda o: {"pk": o["assessment"].pk},
+    "experts:assessment_assign": lambda o: {"pk": o["assessment"].pk},
     "notices:detail": lambda o: {"pk": o["notice"].pk},
     "notices:file_objection": lambda o: {"pk": o["notice"].pk},
     "notices:thanks": lambda o: {"pk": o["notice"].pk},
@@ -371,6 +415,27 @@ URL_ARGUMENTS = {
     "notices:verify": lambda o: {"pk": o["objection"].pk},
     "notices:finding": lambda o: {"pk": o["objection"].pk},
     "notices:evidence": lambda o: {"pk": o["objection"].pk},
+    "notices:publish_round": lambda o: {"round_pk": o["assessment"].round_id},
+    "assessments:round": lambda o: {"pk": o["assessment"].round_id},
+    "assessments:scope_add": lambda o: {"pk": o["assessment"].round_id},
+    "assessments:round_open": lambda o: {"pk": o["assessment"].round_id},
+    "assessments:round_close": lambda o: {"pk": o["assessment"].round_id},
+    "assessments:round_export": lambda o: {"pk": o["assessment"].round_id},
+    "assessments:proposal_decide": lambda o: {"pk": o["proposal"].pk},
+    "assessments:evidence": lambda o: {"pk": o["assessment_evidence"].pk},
+    "assessments:evidence_delete": lambda o: {"pk": o["assessment_evidence"].pk},
+    "assessments:detail": lambda o: {"pk": o["assessment"].pk},
+    "assessments:scope_remove": lambda o: {"pk": o["assessment"].pk},
+    "assessments:save_section": lambda o: {"pk": o["assessment"].pk, "section": "joint_research"},
+    "assessments:save_summary": lambda o: {"pk": o["assessment"].pk},
+    "assessments:evidence_add": lambda o: {
+        "pk": o["assessment"].pk,
+        "indicator": o["assessment_evidence"].indicator_id,
+    },
+    "assessments:transition": lambda o: {"pk": o["assessment"].pk, "name": "city_pass"},
+    "assessments:rectification": lambda o: {"pk": o["assessment"].pk},
+    "assessments:recheck": lambda o: {"pk": o["assessment"].pk},
+    "assessments:pdf": lambda o: {"pk": o["assessment"].pk},
     "integrity:end": lambda o: {"pk": o["integrity_record"].pk},
     "decisions:consortium": lambda o: {"pk": o["consortium"].pk},
     "decisions:decision_pdf": lambda o: {"pk": o["consortium"].pk},
@@ -491,6 +556,9 @@ MATRIX = {
     "experts:panel":                         "GET  LLL ... ... ... ... ... 222 ... 222",
     "experts:draw":                          "POST LLL ... ... ... ... ... +++ ... +++",
     "experts:assign":                        "POST LLL ... ... ... ... ... +++ ... +++",
+    "experts:assessment_panel":              "GET  LLL ... ... ... ... ... 222 ... 222",
+    "experts:assessment_draw":               "POST LLL ... ... ... ... ... +++ ... +++",
+    "experts:assessment_assign":             "POST LLL ... ... ... ... ... +++ ... +++",
     "notices:list":                          "GET  2 2 2 2 2 2 2 2 2",
     "notices:detail":                        "GET  222 222 222 222 222 222 222 222 222",
     "notices:file_objection":                "POST uuu uuu uuu uuu uuu uuu uuu uuu uuu",
@@ -502,6 +570,27 @@ MATRIX = {
     "notices:verify":                        "POST LLL ... ... ... ... ... +++ ... +++",
     "notices:finding":                       "POST LLL ... ... ... ... ... +++ ... +++",
     "notices:evidence":                      "GET  LLL ... ... ... ... ... 222 ... 222",
+    "notices:publish_round":                 "GET  LLL ... ... ... ... ... 222 ... 222",
+    "assessments:index":                     "GET  L 2 2 2 2 2 2 2 2",
+    "assessments:round_create":              "GET  L . . . . . 2 . 2",
+    "assessments:proposals":                 "GET  L . . . . . 2 . 2",
+    "assessments:round":                     "GET  LLL ... ... ... ... ... 222 ... 222",
+    "assessments:scope_add":                 "POST LLL ... ... ... ... ... +++ ... +++",
+    "assessments:round_open":                "POST LLL ... ... ... ... ... +++ ... +++",
+    "assessments:round_close":               "POST LLL ... ... ... ... ... +++ ... +++",
+    "assessments:round_export":              "GET  LLL ... ... ... ... ... 222 ... 222",
+    "assessments:proposal_decide":           "POST LLL ... ... ... ... ... +++ ... +++",
+    "assessments:evidence":                  "GET  LLL 2.. .2. ... ... ... 222 ... 222",
+    "assessments:evidence_delete":           "POST LLL +.. .+. ... ... ... ... ... ...",
+    "assessments:detail":                    "GET  LLL 2.. .2. ... ... ... 222 ... 222",
+    "assessments:scope_remove":              "POST LLL ... ... ... ... ... +++ ... +++",
+    "assessments:save_section":              "POST LLL 4.. .4. ... ... ... ... ... ...",
+    "assessments:save_summary":              "POST LLL 4.. .4. ... ... ... ... ... ...",
+    "assessments:evidence_add":              "POST LLL 4.. .4. ... ... ... ... ... ...",
+    "assessments:transition":                "POST LLL ... ... ... ... ... +++ ... +++",
+    "assessments:rectification":             "POST LLL ... ... ... ... ... ... ... ...",
+    "assessments:recheck":                   "POST LLL ... ... ... ... ... ... ... ...",
+    "assessments:pdf":                       "GET  LLL 2.. .2. ... ... ... 222 ... 222",
     "notices:lookup":                        "GET  2 2 2 2 2 2 2 2 2",
     "integrity:list":                        "GET  L . . . . . 2 . 2",
     "integrity:add":                         "GET  L . . . . . 2 . 2",
@@ -520,6 +609,7 @@ MATRIX = {
     "reporting_stats:export_pipeline":       "GET  L . . . . . 2 . 2",
     "reporting_stats:export_consortia":      "GET  L . . . . . 2 . 2",
     "reporting_stats:export_reports":        "GET  L . . . . . 2 . 2",
+    "reporting_stats:export_grades":         "GET  L . . . . . 2 . 2",
     "accounts:register":                     "GET  2 2 2 2 2 2 2 2 2",
     "accounts:register_done":                "GET  2 2 2 2 2 2 2 2 2",
     "accounts:confirm_email":                "GET  222 222 222 222 222 222 222 222 222",

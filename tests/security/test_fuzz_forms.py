@@ -35,8 +35,8 @@ from members.services import invite_colleague
 from reporting import forms as report_forms
 from reporting import services as report_services
 from reporting.models import AnnualReport
-from reviews.forms_notices import ObjectionForm
 from reviews.models import PublicNotice
+from reviews.notices.forms import ObjectionForm
 from tests.factories import PASSWORD, make_complete_application
 
 pytestmark = pytest.mark.django_db
@@ -523,7 +523,7 @@ def test_it_survives_any_input_to_the_new_password_form_of_a_reset_link(client, 
 
 
 def test_it_survives_any_input_to_the_objection_lookup(client, alice, charlie, draft):
-    from reviews.forms_notices import ReceiptLookupForm
+    from reviews.notices.forms import ReceiptLookupForm
 
     url = reverse("notices:lookup")
     names = [n for n in _names(ReceiptLookupForm()) if n != "captcha"]
@@ -539,7 +539,7 @@ def test_it_survives_any_input_to_the_objection_lookup(client, alice, charlie, d
 
 
 def test_it_survives_any_input_to_the_publish_preview(client, charlie, draft):
-    from reviews.forms_notices import PublishForm
+    from reviews.notices.forms import PublishForm
 
     url = reverse("notices:publish")
     form = PublishForm(applications=Application.objects.none())

@@ -40,6 +40,8 @@ ARGUMENTS = {
     "app_pk": lambda o: o["application"].pk,
     "uidb64": lambda o: "MQ",
     "key": lambda o: o["captcha"],
+    "round_pk": lambda o: o["application"].pk,  # no such round: a 404, not a server error
+    "indicator": lambda o: 1,  # no assessment of that pk: a 404, not a server error
 }
 
 

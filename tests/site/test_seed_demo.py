@@ -23,7 +23,7 @@ def _snapshot():
     return {
         u.username: (
             u.pk,
-            tuple(u.groups.values_list("name", flat=True)),
+            tuple(sorted(u.groups.values_list("name", flat=True))),
             u.profile.organization_id,
             u.profile.county_id,
         )
@@ -53,7 +53,17 @@ def _rows():
             )
             for e in ExpertProfile.objects.select_related("user").prefetch_related("fields")
         ),
-        "assignments": sorted(ExpertAssignment.objects.values_list("application_id", "expert_id")),
+        "assignments": sorted(
+            ExpertAssignment.objects.filter(application__isnull=False).values_list(
+                "application_id", "expert_id"
+            )
+        ),
+        # The assessment demo's experts (reporting/assessments/demo.py).
+        "assessment_assignments": sorted(
+            ExpertAssignment.objects.filter(assessment__isnull=False).values_list(
+                "assessment_id", "expert_id"
+            )
+        ),
         "notices": PublicNotice.objects.count(),
         "integrity": sorted(
             IntegrityRecord.objects.values_list(
@@ -71,7 +81,8 @@ def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     call_command("seed_demo")
     assert _snapshot() == first
     assert _rows() == rows
-    assert len(rows["applications"]) == 14 and len(rows["experts"]) == 10
+    # 14, and applicant_e's re-application named for the assessment demo.
+    assert len(rows["applications"]) == 15 and len(rows["experts"]) == 10
     # City staff's 诚信记录 list has a record in force and one ended early.
     assert [r[4] is None for r in rows["integrity"]].count(True) == 1
     assert len(rows["integrity"]) == 2

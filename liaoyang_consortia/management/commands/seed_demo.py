@@ -8,6 +8,7 @@ from liaoyang_consortia import demo
 from members.accounts.demo import seed_registrations
 from members.integrity.demo import seed_integrity_records
 from members.roles import Role
+from reporting.assessments.demo import seed_assessed_consortia, seed_assessments
 from reporting.demo import seed_reports
 
 
@@ -20,8 +21,11 @@ class Command(BaseCommand):
         users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
         seed_applications(users)
         seed_chain(users)
+        # Before the consortia's rosters and reports: it names one more consortium.
+        seed_assessed_consortia(users)
         seed_consortia(users)
         seed_reports(users)
+        seed_assessments(users)
         seed_integrity_records(users)
         registrants = seed_registrations(users, password=password)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
