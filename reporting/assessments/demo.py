@@ -17,7 +17,7 @@ others): the demo chain names only two. Idempotent: a round is found by its kind
 and left alone once it exists; the application by its lead and name.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -148,10 +148,12 @@ def _experts(assessment):
     return [pool[u] for u in EXPERTS if u in pool][: subject.min_experts]
 
 
-def _submit(users, assessment):
+def _submit(users, assessment, *, at=None):
+    """`at`: when the lead submitted, for a round whose self-assessment closed already."""
     lead = _lead_of(users, assessment)
     _self_assess(lead, assessment)
-    workflow.perform(actor=lead, assessment_id=assessment.pk, transition="submit")
+    extra = {"at": at} if at is not None else {}
+    workflow.perform(actor=lead, assessment_id=assessment.pk, transition="submit", **extra)
 
 
 def _lead_of(users, assessment):
@@ -162,7 +164,7 @@ def _lead_of(users, assessment):
     )
 
 
-def _to_expert_review(users, assessment, *, scored: int, share: int):
+def _to_expert_review(users, assessment, *, scored: int, share: int, submitted_at=None):
     """Submitted, passed by the county and the city, experts assigned; the first `scored`
     experts submit their sheets at `share` per cent of each indicator's points."""
     from reviews.experts import services as experts
@@ -170,7 +172,7 @@ def _to_expert_review(users, assessment, *, scored: int, share: int):
 
     city = users["city_staff"]
     lead = _lead_of(users, assessment)
-    _submit(users, assessment)
+    _submit(users, assessment, at=submitted_at)
     workflow.perform(
         actor=_county_reviewer(users, lead),
         assessment_id=assessment.pk,
@@ -245,7 +247,11 @@ def seed_assessments(users) -> list[Round]:
             consortia=[excellent, failed],
         )
         best = assessments[excellent.pk]
-        _to_expert_review(users, best, scored=99, share=100)
+        # It submitted five days before the closing day (the rest happened since).
+        submitted = datetime.combine(
+            past.closes_on - timedelta(days=5), time(10), tzinfo=timezone.get_current_timezone()
+        )
+        _to_expert_review(users, best, scored=99, share=100, submitted_at=submitted)
         services.conclude(actor=city, assessment=best, comment="专家组评审完成，得分按规则计算。")
         # applicant_n's never submitted: 不合格 at closing, and its rectification opens.
         services.close_round(round=past, today=today, actor=city)

@@ -90,9 +90,15 @@ def _guard_conclude(assessment, **kwargs):
     return review.conclude_guard(assessment)
 
 
-def _guard_submit(assessment, **kwargs):
+def _guard_submit(assessment, *, at=None, **kwargs):
     from reporting.assessments import services
 
+    # The day in Liaoyang: the round closes at the end of closes_on, Beijing time.
+    if timezone.localdate(at or timezone.now()) > assessment.round.closes_on:
+        return [
+            _("本次考核自评已于%(d)s截止，不能再提交。")
+            % {"d": f"{assessment.round.closes_on:%Y年%-m月%-d日}"}
+        ]
     return services.submission_problems(assessment)
 
 
@@ -167,11 +173,11 @@ def perform(
     # The daily job gives no comment: a step's note is asked of the people who act.
     if step.comment_required and not system and not comment:
         raise ValidationError({"comment": _("请填写%(label)s。") % {"label": step.comment_label}})
-    problems = guard(transition, assessment, system=system, **kwargs)
-    if problems:
-        raise ValidationError(problems, code="guard")
     extra = dict(kwargs)
     extra.setdefault("at", timezone.now())
+    problems = guard(transition, assessment, system=system, **extra)
+    if problems:
+        raise ValidationError(problems, code="guard")
     if transition == "conclude_review":
         from reporting.assessments import services
 

@@ -295,3 +295,14 @@ def test_declining_a_proposal_keeps_the_consortium(opened, charlie):
     proposal.refresh_from_db()
     assert proposal.status == "declined"
     assert Consortium.objects.get(pk=opened.consortium_id).status == "active"
+
+
+def test_the_lead_cannot_submit_after_the_closing_day_even_before_the_job_ran(opened, alice):
+    fill_in(alice, opened)
+    late = datetime(2027, 5, 1, 0, 30, tzinfo=TZ)  # half an hour into the day after
+    with pytest.raises(ValidationError, match="2027年4月30日截止"):
+        workflow.perform(actor=alice, assessment_id=opened.pk, transition="submit", at=late)
+    last_minute = datetime(2027, 4, 30, 23, 59, tzinfo=TZ)
+    workflow.perform(actor=alice, assessment_id=opened.pk, transition="submit", at=last_minute)
+    opened.refresh_from_db()
+    assert opened.submitted_at == last_minute
