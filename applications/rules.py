@@ -35,6 +35,14 @@ SECTIONS = [
 ]
 
 ACADEMIA_KINDS = frozenset({"university", "institute"})
+# members.models.Organization.Kind's labels, kept here so that the rules stay pure.
+KIND_LABELS = {
+    "enterprise": gettext_lazy("企业"),
+    "university": gettext_lazy("高等院校"),
+    "institute": gettext_lazy("科研院所"),
+    "service": gettext_lazy("科技服务机构"),
+    "other": gettext_lazy("其他"),
+}
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,23 @@ def lead_in_liaoyang(facts: Facts, policy: Policy) -> list[Finding]:
         "lead",
         "第七条第（一）项",
         _("牵头单位原则上应为在辽阳市注册的企业。"),
+    )
+
+
+@rule("lead_is_enterprise")
+def lead_is_enterprise(facts: Facts, policy: Policy) -> list[Finding]:
+    """Article 3: a consortium is "由…优势企业牵头"; article 7(1): the lead "原则上应为…企业".
+    A university or institute may lead only with a written justification."""
+    lead = facts.lead
+    if lead is None or lead.kind == "enterprise":
+        return []
+    return _finding(
+        "lead_is_enterprise",
+        Severity.PRINCIPLE,
+        "lead",
+        "第三条、第七条第（一）项",
+        _("牵头单位原则上应为企业（办法第三条“由…优势企业牵头”）；当前牵头单位类型为“%(kind)s”。")
+        % {"kind": KIND_LABELS.get(lead.kind, lead.kind)},
     )
 
 

@@ -14,8 +14,10 @@ from members.models import IndustryField
 
 @require_safe
 def home(request):
+    from members.selectors import policy_in_force
+
     fields = IndustryField.objects.filter(is_active=True, in_scope=True)
-    return render(request, "home.html", {"industry_fields": fields})
+    return render(request, "home.html", {"industry_fields": fields, "policy": policy_in_force()})
 
 
 @never_cache

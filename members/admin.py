@@ -102,6 +102,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         "min_units",
         "min_rd_ratio",
         "lead_ban_years",
+        "stated_end",
     ]
     date_hierarchy = "effective_from"
 

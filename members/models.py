@@ -215,6 +215,19 @@ class PolicyVersion(models.Model):
     name = models.CharField(_("版本名称"), max_length=100)
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    # The document the thresholds come from (article 27: the Measures state their own term).
+    source_title = models.CharField(_("依据文件名称"), max_length=200, blank=True)
+    source_number = models.CharField(_("依据文件文号"), max_length=100, blank=True)
+    source_issued_on = models.DateField(_("依据文件印发日期"), null=True, blank=True)
+    stated_end = models.DateField(
+        _("文件规定的有效期至"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "文件自身规定的有效期截止日。到期前90天起及到期后尚无新版本时，"
+            "系统提示管理员和市局工作人员；到期后系统继续按本版本运行（可由主管部门发文延期）。"
+        ),
+    )
     min_units = models.PositiveSmallIntegerField(_("最少单位数（原则上）"), default=8)
     min_rd_ratio = models.DecimalField(
         _("牵头单位研发投入占销售收入最低比例（%）"), max_digits=5, decimal_places=2, default=3

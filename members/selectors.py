@@ -133,3 +133,33 @@ def membership_by_confirm_token(token) -> Membership:
     if membership is None:
         raise Http404
     return membership
+
+
+def policy_in_force(today=None):
+    """The PolicyVersion in force today (an unsaved default when admins set none)."""
+    from django.utils import timezone
+
+    from members.models import PolicyVersion
+
+    return PolicyVersion.in_force(today or timezone.localdate())
+
+
+def policy_validity_warning(today=None) -> str | None:
+    """members.rules.validity_warning for the version in force (two queries)."""
+    from django.utils import timezone
+
+    from members import rules
+    from members.models import PolicyVersion
+
+    today = today or timezone.localdate()
+    version = PolicyVersion.in_force(today)
+    if version.pk is None or version.stated_end is None:
+        return None
+    return rules.validity_warning(
+        name=version.source_title and f"《{version.source_title}》" or version.name,
+        stated_end=version.stated_end,
+        has_successor=PolicyVersion.objects.filter(
+            effective_from__gt=version.effective_from
+        ).exists(),
+        today=today,
+    )

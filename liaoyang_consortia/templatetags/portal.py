@@ -17,6 +17,14 @@ def get_item(mapping, key):
 
 
 @register.simple_tag
+def policy_warning():
+    """The Measures' stated-term warning (article 27) for admins and city staff, or None."""
+    from members.selectors import policy_validity_warning
+
+    return policy_validity_warning()
+
+
+@register.simple_tag
 def calendar_warning():
     """The statutory-calendar warning for dashboards (None when every year is known)."""
     from reviews.workdays import calendar_warning as warning

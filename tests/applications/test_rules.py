@@ -120,6 +120,7 @@ def test_every_rule_is_covered_here():
         "distinct_units",
         "has_academia",
         "lead_in_liaoyang",
+        "lead_is_enterprise",
         "lead_platform",
         "lead_rd_ratio",
         "lead_projects",
@@ -452,6 +453,7 @@ BREAKERS = {
     "distinct_units": lambda: with_unit(5, uscc=UNITS[4].uscc),
     "has_academia": lambda: with_unit(UNIVERSITY, kind="enterprise"),
     "lead_in_liaoyang": lambda: with_unit(0, in_liaoyang=False),
+    "lead_is_enterprise": lambda: with_unit(0, kind="institute"),
     "lead_platform": lambda: complete_facts(lead_platforms=""),
     "lead_rd_ratio": lambda: complete_facts(lead_rd_spend=Decimal("100")),
     "lead_financials": lambda: complete_facts(lead_sales_revenue=None),
@@ -472,6 +474,7 @@ DESIGN_SEVERITIES = {
     "distinct_units": Severity.ERROR,
     "has_academia": Severity.PRINCIPLE,
     "lead_in_liaoyang": Severity.PRINCIPLE,
+    "lead_is_enterprise": Severity.PRINCIPLE,
     "lead_platform": Severity.ERROR,
     "lead_rd_ratio": Severity.PRINCIPLE,
     "lead_projects": Severity.PRINCIPLE,
@@ -566,3 +569,14 @@ def test_blocking_drops_a_justified_principle_finding_but_never_an_error():
 def test_blocking_keeps_an_unjustified_principle_finding():
     findings = rules.check(with_unit(UNIVERSITY, kind="enterprise"), Policy())
     assert [f.code for f in rules.blocking(findings, justified={"min_units"})] == ["has_academia"]
+
+
+def test_a_lead_that_is_not_an_enterprise_needs_a_justification_articles_3_and_7_1():
+    """Article 3 "由…优势企业牵头", article 7(1) "牵头单位原则上应为…企业"."""
+    finding = the_one(with_unit(0, kind="university"), "lead_is_enterprise")
+    assert finding.severity is Severity.PRINCIPLE and finding.section == "lead"
+    assert finding.article == "第三条、第七条第（一）项"
+    assert "高等院校" in finding.message
+    assert rules.blocking([finding], justified=set()) == [finding]
+    assert rules.blocking([finding], justified={"lead_is_enterprise"}) == []
+    assert found(complete_facts(), "lead_is_enterprise") == []
