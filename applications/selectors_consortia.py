@@ -131,6 +131,7 @@ def consortium_page(consortium) -> dict:
     )
     # Imported here: reporting builds on applications, not the other way round.
     from reporting.assessments import outputs
+    from reporting.support import selectors as support
 
     assessments = outputs.history(consortium, public=False)
     today = timezone.localdate()
@@ -147,6 +148,7 @@ def consortium_page(consortium) -> dict:
         "pending_lead_change": next(
             (c for c in lead_changes if c.status == LeadChange.Status.FILED), None
         ),
+        "support_records": support.records(consortium),
         "today": today,
     }
 

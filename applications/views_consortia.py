@@ -83,8 +83,17 @@ def _page(request, consortium, bound=None, status=200):
         "disqualify_form": bound.get("disqualify") or forms.StatusForm(prefix="dq"),
         "dissolve_form": bound.get("dissolve")
         or forms.StatusForm(prefix="ds", number_required=False),
+        # The support ledger's form (reporting/support/views.py re-renders it bound).
+        "support_form": (bound.get("support") or _support_form()) if is_city else None,
     }
     return render(request, "applications/consortia/detail.html", context, status=status)
+
+
+def _support_form():
+    # Imported here: reporting builds on applications, not the other way round.
+    from reporting.support.forms import SupportRecordForm
+
+    return SupportRecordForm(prefix="support")
 
 
 def _done(consortium, anchor, request=None, message=None):

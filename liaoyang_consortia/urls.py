@@ -69,5 +69,6 @@ urlpatterns = [
     path("notices/", include("reviews.notices.urls")),
     path("", include("reviews.decisions.urls")),
     path("statistics/", include("reporting.urls_stats")),
+    path("support/", include("reporting.support.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -237,3 +237,6 @@ from reporting.assessments.models import (  # noqa: E402, F401
     Rectification,
     Round,
 )
+
+# The support ledger (article 18) likewise.
+from reporting.support.models import SupportKind, SupportRecord  # noqa: E402, F401

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, FloatField, Func, Q
@@ -85,6 +86,8 @@ def _display(cell) -> dict:
         return {"text": "—", "number": True}
     if isinstance(cell, float):
         return {"text": f"{cell:.1f}", "number": True}
+    if isinstance(cell, Decimal):  # an amount (万元)
+        return {"text": f"{cell:,.2f}", "number": True}
     return {"text": str(cell), "number": isinstance(cell, int)}
 
 
@@ -502,6 +505,40 @@ def grades_table(year: int | None = None) -> Table:
     )
 
 
+def support_table(year: int | None = None) -> Table:
+    """支持情况台账 (article 18): per kind of support, the number of records and the total
+    amount in 万元 (records without an amount count, but add nothing). One query."""
+    from reporting.support.models import SupportKind, SupportRecord
+    from reporting.support.selectors import totals_by_kind
+
+    qs = SupportRecord.objects.all()
+    if year:
+        qs = qs.filter(date__year=year)
+    totals = totals_by_kind(qs)
+    rows = [
+        [str(label), totals[kind][0], totals[kind][1] or Decimal("0.00")]
+        for kind, label in SupportKind.choices
+    ]
+    return Table(
+        key="support",
+        title=_("支持情况台账"),
+        sheet=_("支持情况"),
+        headers=[_("支持类别"), _("记录数（条）"), _("金额合计（万元）")],
+        rows=rows,
+        footer=[
+            [
+                _("合计"),
+                sum(row[1] for row in rows),
+                sum((row[2] for row in rows), Decimal("0.00")),
+            ]
+        ],
+        chart_unit=_("条"),
+        note=_(
+            "按《辽阳市创新联合体建设管理办法》第十八条的支持类别统计；按年度筛选时按支持日期计。"
+        ),
+    )
+
+
 # The fixed set of tables, in page order: the export URLs are made from these keys.
 TABLES = {
     "states": states_table,
@@ -512,6 +549,7 @@ TABLES = {
     "consortia": consortia_table,
     "reports": reports_table,
     "grades": grades_table,
+    "support": support_table,
 }
 
 
@@ -582,6 +620,8 @@ def write_sheet(ws, table: Table, *, subtitle: str) -> None:
                     cell.font = Font(bold=True)
                 if isinstance(value, float):
                     cell.number_format = "0.0"
+                elif isinstance(value, Decimal):
+                    cell.number_format = "#,##0.00"
                 elif isinstance(value, int):
                     cell.number_format = "0"
             r += 1

@@ -123,6 +123,8 @@ NOT_PAGES = {
     "notices:evidence": "a file",
     "decisions:decision_pdf": "a PDF",
     "consortia:add_project": "POST",
+    "support:add": "POST",
+    "support:remove": "POST",
     "notices:finding": "POST",
     "notices:verify": "POST",
     "notices:file_objection": "POST",

@@ -39,7 +39,7 @@ from reporting.assessments.models import (
     IndicatorTemplate,
     Round,
 )
-from reporting.models import AnnualReport
+from reporting.models import AnnualReport, SupportRecord
 from reviews.models import (
     ExpertAssignment,
     ExpertProfile,
@@ -204,6 +204,13 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
     proposal = DisqualificationProposal.objects.create(
         consortium=consortium, assessment=assessment, reason="recheck_failed"
     )
+    support_record = SupportRecord.objects.create(
+        consortium=consortium,
+        kind="city_programme",
+        date=today,
+        description="市级科技计划项目支持",
+        entered_by=charlie,
+    )
     colleague = UserFactory(username=f"colleague_{owner.username}")
     attach_user_to_unit(user=colleague, organization=owner.profile.organization)
     (notification,) = notify(recipients=[owner], event="test", subject="测试", body="测试")
@@ -279,6 +286,7 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         "assessment": assessment,
         "assessment_evidence": assessment_evidence,
         "proposal": proposal,
+        "support_record": support_record,
         "colleague": colleague,
         "invitation": invite_colleague(actor=owner),
         "notification": notification,
@@ -379,6 +387,8 @@ URL_ARGUMENTS = {
     "consortia:acknowledge_member_change": lambda o: {"pk": o["member_change"].pk},
     "consortia:return_member_change": lambda o: {"pk": o["member_change"].pk},
     "consortia:decide_lead_change": lambda o: {"pk": o["lead_change"].pk},
+    "support:add": lambda o: {"pk": o["consortium"].pk},
+    "support:remove": lambda o: {"pk": o["support_record"].pk},
     "members:revoke_invitation": lambda o: {"invitation_pk": o["invitation"].pk},
     "members:accept_invitation": lambda o: {"token": o["invitation"].token},
     "members:remove_colleague": lambda o: {"user_pk": o["colleague"].pk},
@@ -610,6 +620,9 @@ MATRIX = {
     "reporting_stats:export_consortia":      "GET  L . . . . . 2 . 2",
     "reporting_stats:export_reports":        "GET  L . . . . . 2 . 2",
     "reporting_stats:export_grades":         "GET  L . . . . . 2 . 2",
+    "reporting_stats:export_support":        "GET  L . . . . . 2 . 2",
+    "support:add":                           "POST LLL 4.. .4. ... ... ... +++ ... +++",
+    "support:remove":                        "POST LLL 4.. .4. ... ... ... +++ ... +++",
     "accounts:register":                     "GET  2 2 2 2 2 2 2 2 2",
     "accounts:register_done":                "GET  2 2 2 2 2 2 2 2 2",
     "accounts:confirm_email":                "GET  222 222 222 222 222 222 222 222 222",

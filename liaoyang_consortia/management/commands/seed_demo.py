@@ -10,6 +10,7 @@ from members.integrity.demo import seed_integrity_records
 from members.roles import Role
 from reporting.assessments.demo import seed_assessed_consortia, seed_assessments
 from reporting.demo import seed_reports
+from reporting.support.demo import seed_support
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         seed_consortia(users)
         seed_reports(users)
         seed_assessments(users)
+        seed_support(users)
         seed_integrity_records(users)
         registrants = seed_registrations(users, password=password)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
