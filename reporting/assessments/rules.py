@@ -90,6 +90,12 @@ def bands_problems(bands: Bands) -> list[str]:
     return []
 
 
+def self_assessment_closed(*, today: date, closes_on: date) -> bool:
+    """The self-assessment runs to the end of closes_on (Beijing time): from the next day
+    nobody submits, and the round's missing submissions become 不合格."""
+    return today > closes_on
+
+
 def one_year_before(day: date) -> date:
     """The same day a year earlier (29 February → 28 February)."""
     year = day.year - 1

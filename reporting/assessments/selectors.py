@@ -56,6 +56,43 @@ def assessments_for(user):
     )
 
 
+# What a county reviewer acts on: listed first on their index.
+COUNTY_FIRST = (S.COUNTY_REVIEW,)
+
+
+def index_rows(user, *, county_first: bool) -> tuple[list[Assessment], int]:
+    """assessments_for(user) as the index lists them, and how many wait on the county:
+    with county_first, those awaiting the county come first (otherwise in order)."""
+    rows = list(assessments_for(user))
+    if not county_first:
+        return rows, 0
+    rows.sort(key=lambda a: a.state not in COUNTY_FIRST)  # stable: the order otherwise kept
+    return rows, sum(1 for a in rows if a.state in COUNTY_FIRST)
+
+
+def state_counts(round_) -> list[tuple[str, int]]:
+    """(state label, count) of a round from rounds_for's annotations, states with none left
+    out."""
+    return [
+        (label, getattr(round_, f"n_{value}", 0))
+        for value, label in S.choices
+        if getattr(round_, f"n_{value}", 0)
+    ]
+
+
+def result_table(round_, scored_states) -> dict:
+    """The round page's table: every row, the scored ones with a cell per category that
+    any of them has a subtotal in, and those categories."""
+    rows = list(result_rows(round_))
+    scored = [a for a in rows if a.state in scored_states]
+    categories = [
+        (c, label) for c, label in Category.choices if any(c in a.subtotals for a in scored)
+    ]
+    for a in scored:
+        a.subtotal_cells = [(label, a.subtotals.get(c)) for c, label in categories]
+    return {"rows": rows, "scored": scored, "categories": categories}
+
+
 def assessment_for(user, pk) -> Assessment:
     assessment = Assessment.objects.select_related(*_CARD).filter(pk=pk).first()
     if assessment is None or not policy.may_view(user, assessment):

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -295,9 +294,21 @@ def save_section(*, actor, assessment, category, texts: dict, summary: str | Non
         changed.append(value)
     IndicatorValue.objects.bulk_update(changed, ["text", "updated_at"])
     if summary is not None:
-        assessment.summary = summary.strip()
-        assessment.save(update_fields=["summary"])
+        _save_summary(assessment, summary)
     return assessment
+
+
+@transaction.atomic
+def save_summary(*, actor, assessment, summary: str):
+    """Save the 自评总结 on its own (its own form on the page)."""
+    assessment = _editable(actor, assessment.pk)
+    _save_summary(assessment, summary)
+    return assessment
+
+
+def _save_summary(assessment, summary: str) -> None:
+    assessment.summary = (summary or "").strip()
+    assessment.save(update_fields=["summary"])
 
 
 @transaction.atomic
@@ -410,26 +421,45 @@ def refresh_computed(*, assessment, today=None) -> None:
 
 
 def score_of(assessment) -> dict:
-    """The fields conclude_review sets: the total, the grade by the round's bands and the
-    per-category subtotals, from the computed points and the experts' sheets. Each value's
-    final points are written too (the PDF and the notice show them)."""
+    """What conclude_review is given: the total, the grade by the round's bands and the
+    per-category subtotals (the transition's fields), and each indicator's final points
+    (written by after_conclude), from the computed points and the experts' sheets."""
     from reporting.assessments import review
 
     indicators = list(assessment.round.template.indicators.order_by("order", "id"))
-    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(assessment=assessment)}
-    computed = {i: v.computed_points for i, v in values.items() if v.computed_points is not None}
+    computed = dict(
+        IndicatorValue.objects.filter(
+            assessment=assessment, computed_points__isnull=False
+        ).values_list("indicator_id", "computed_points")
+    )
     result = rules.total(facts(indicators), computed, review.expert_scores(assessment))
-    for indicator_id, points in result.points.items():
-        if indicator_id in values:
-            values[indicator_id].points = points
-    IndicatorValue.objects.bulk_update(list(values.values()), ["points", "updated_at"])
     round_ = assessment.round
     bands = rules.Bands(round_.band_excellent, round_.band_good, round_.band_pass)
     return {
         "score": result.score,
         "grade": rules.grade_for(result.score, bands),
         "subtotals": result.subtotals,
+        "points": result.points,
     }
+
+
+def after_conclude(assessment, *, points, **kwargs):
+    """Each value's final points, beside the score (the page, the PDF and the notice show
+    them)."""
+    values = list(IndicatorValue.objects.filter(assessment=assessment, indicator_id__in=points))
+    for value in values:
+        value.points = points[value.indicator_id]
+    IndicatorValue.objects.bulk_update(values, ["points", "updated_at"])
+
+
+def publication_of(assessment) -> dict:
+    """What publish_result is given: 优秀 marks for priority recommendation (art. 18)."""
+    return {"priority": rules.consequences(assessment.grade, None).priority}
+
+
+def missed_grade(assessment) -> dict:
+    """What miss_deadline is given: not taking part is failing."""
+    return {"grade": Grade.FAIL}
 
 
 @transaction.atomic
@@ -677,7 +707,7 @@ def remind(*, today: date) -> int:
 def close_round(*, round, today: date, actor=None) -> list[Assessment]:
     """After the closing date: every assessment not submitted is 不合格 (not taking part
     counts as failing) and its rectification opens. Idempotent."""
-    if today <= round.closes_on:
+    if not rules.self_assessment_closed(today=today, closes_on=round.closes_on):
         raise ValidationError(
             _("自评截止日期为%(d)s，截止后方可处理。") % {"d": f"{round.closes_on:%Y年%-m月%-d日}"}
         )
@@ -693,7 +723,7 @@ def close_round(*, round, today: date, actor=None) -> list[Assessment]:
             _finish_if_done(locked.pk)
         pending = list(
             locked.assessments.filter(
-                Q(state=AssessmentState.SELF_ASSESSMENT) | Q(state=AssessmentState.ISSUED)
+                state__in=[AssessmentState.SELF_ASSESSMENT, AssessmentState.ISSUED]
             ).values_list("pk", flat=True)
         )
         for pk in pending:
@@ -703,7 +733,6 @@ def close_round(*, round, today: date, actor=None) -> list[Assessment]:
                     assessment_id=pk,
                     transition="miss_deadline",
                     system=actor is None,
-                    grade=Grade.FAIL,
                     today=today,
                 )
             )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from applications.forms import TransitionForm
 from applications.uploads import attachment_response
 from members.roles import Role, roles_of
-from reporting.assessments import forms, outputs, policy, selectors, services, workflow
+from reporting.assessments import forms, outputs, policy, rules, selectors, services, workflow
 from reporting.assessments.models import (
     Assessment,
     AssessmentState,
@@ -54,7 +54,6 @@ def _disposition(kind: str, filename: str, fallback: str) -> str:
 # --- the index ------------------------------------------------------------------------------
 
 # The states a county reviewer acts on come first in their list.
-COUNTY_FIRST = (S.COUNTY_REVIEW,)
 
 
 @login_required
@@ -68,23 +67,16 @@ def index(request):
     if context["is_city"]:
         rounds = list(selectors.rounds_for(user))
         for round_ in rounds:
-            round_.state_counts = [
-                (label, getattr(round_, f"n_{value}", 0))
-                for value, label in S.choices
-                if getattr(round_, f"n_{value}", 0)
-            ]
+            round_.state_counts = selectors.state_counts(round_)
         context.update(rounds=rounds, open_proposals=selectors.open_proposal_count())
     else:
-        assessments = list(selectors.assessments_for(user))
         county = Role.COUNTY_REVIEWER in roles
-        if county:
-            # Stable sort: the ones waiting on the county first, otherwise as selected.
-            assessments.sort(key=lambda a: a.state not in COUNTY_FIRST)
+        assessments, waiting = selectors.index_rows(user, county_first=county)
         context.update(
             assessments=assessments,
             is_county=county,
             is_expert=Role.EXPERT in roles,
-            waiting=sum(1 for a in assessments if county and a.state in COUNTY_FIRST),
+            waiting=waiting,
         )
     return render(request, "reporting/assessments/index.html", context)
 
@@ -116,40 +108,21 @@ def round_create(request):
 
 
 def _round_page(request, round_, *, scope_form=None, status=200):
-    rows = list(selectors.result_rows(round_))
-    today = timezone.localdate()
-    scored = [a for a in rows if a.state in outputs.SCORED]
-    categories = [
-        (c, label) for c, label in Category.choices if any(c in a.subtotals for a in scored)
-    ]
-    for a in scored:
-        a.subtotal_cells = [(label, a.subtotals.get(c)) for c, label in categories]
+    table = selectors.result_table(round_, outputs.SCORED)
+    closed = rules.self_assessment_closed(today=timezone.localdate(), closes_on=round_.closes_on)
     draft = round_.status == Round.Status.DRAFT
     context = {
         "round": round_,
-        "rows": rows,
+        **table,
         "draft": draft,
         "scope_form": scope_form
         or (forms.ScopeAddForm(round=round_, prefix="scope") if draft else None),
-        "can_close": round_.status == Round.Status.OPEN and today > round_.closes_on,
-        "closes_soon": round_.status == Round.Status.OPEN and today <= round_.closes_on,
-        "scored": scored,
-        "categories": categories,
-        "can_publish": any(a.state in (S.SCORED, S.NOT_SUBMITTED) for a in rows),
-        "publish_url": _publish_url(round_),
+        "can_close": round_.status == Round.Status.OPEN and closed,
+        "closes_soon": round_.status == Round.Status.OPEN and not closed,
+        "can_publish": any(a.state in (S.SCORED, S.NOT_SUBMITTED) for a in table["rows"]),
+        "publish_url": reverse("notices:publish_round", args=[round_.pk]),
     }
     return render(request, "reporting/assessments/round.html", context, status=status)
-
-
-def _publish_url(round_):
-    """The result notice page (reviews.notices, another part of the portal); None until it
-    exists."""
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse("notices:publish_round", args=[round_.pk])
-    except NoReverseMatch:
-        return None
 
 
 @login_required
@@ -374,13 +347,8 @@ def save_summary(request, pk):
     form = forms.SummaryForm(request.POST, prefix="summary")
     if form.is_valid():
         try:
-            # The service saves the summary beside one category's texts; none here.
-            services.save_section(
-                actor=request.user,
-                assessment=assessment,
-                category=Category.values[0],
-                texts={},
-                summary=form.cleaned_data["summary"],
+            services.save_summary(
+                actor=request.user, assessment=assessment, summary=form.cleaned_data["summary"]
             )
         except ValidationError as exc:
             _add_errors(form, exc)

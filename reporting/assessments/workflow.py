@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from liaoyang_consortia.notifications import notify
-from reporting.assessments import policy
+from reporting.assessments import policy, rules
 from reporting.assessments.models import Assessment
 
 
@@ -37,6 +37,9 @@ class Step:
     button: str = "primary"
     # Run from the assessment page (False: by a round-level service or the daily job).
     on_page: bool = True
+    # Offered on the page only when its guard lets it through (a step that is normally the
+    # job's, which a person runs only in the exception the guard describes).
+    only_when_allowed: bool = False
 
 
 STEPS = {
@@ -69,13 +72,12 @@ STEPS = {
         gettext_lazy("异议处理及更正情况"),
         True,
         notify=("lead", "county"),
+        only_when_allowed=True,
     ),
     "miss_deadline": Step(
         gettext_lazy("逾期未提交，认定为不合格"), notify=("lead", "county"), on_page=False
     ),
 }
-
-ORDER = list(STEPS)
 
 
 def _guard_start(assessment, **kwargs):
@@ -94,7 +96,9 @@ def _guard_submit(assessment, *, at=None, **kwargs):
     from reporting.assessments import services
 
     # The day in Liaoyang: the round closes at the end of closes_on, Beijing time.
-    if timezone.localdate(at or timezone.now()) > assessment.round.closes_on:
+    if rules.self_assessment_closed(
+        today=timezone.localdate(at or timezone.now()), closes_on=assessment.round.closes_on
+    ):
         return [
             _("本次考核自评已于%(d)s截止，不能再提交。")
             % {"d": f"{assessment.round.closes_on:%Y年%-m月%-d日}"}
@@ -142,12 +146,25 @@ def guard(transition: str, assessment, **kwargs) -> list[str]:
     return check(assessment, **kwargs) if check else []
 
 
+def _arguments():
+    """What a transition is given besides what its caller passed (the score, the grade),
+    computed after the guard from the locked row."""
+    from reporting.assessments import services
+
+    return {
+        "conclude_review": services.score_of,
+        "publish_result": services.publication_of,
+        "miss_deadline": services.missed_grade,
+    }
+
+
 def _effects():
     from reporting.assessments import services
 
     return {
         "open": services.after_open,
         "submit": services.after_submit,
+        "conclude_review": services.after_conclude,
         "publish_result": services.after_publish,
         "miss_deadline": services.after_missed,
     }
@@ -178,14 +195,9 @@ def perform(
     problems = guard(transition, assessment, system=system, **extra)
     if problems:
         raise ValidationError(problems, code="guard")
-    if transition == "conclude_review":
-        from reporting.assessments import services
-
-        extra.update(services.score_of(assessment))
-    if transition == "publish_result":
-        extra.setdefault("priority", assessment.grade == "excellent")
-    if transition == "miss_deadline":
-        extra.setdefault("grade", "fail")
+    arguments = _arguments().get(transition)
+    if arguments:
+        extra = {**arguments(assessment), **extra}
     try:
         method = getattr(assessment, transition)
         accepted = inspect.signature(method).parameters
@@ -208,16 +220,13 @@ def perform(
 def available(user, assessment) -> list[tuple[str, Step]]:
     """The page's buttons: the transitions this user may run now."""
     possible = {t.name for t in assessment.get_available_state_transitions()}
-    steps = [
-        (name, STEPS[name])
-        for name in ORDER
-        if name in possible and STEPS[name].on_page and policy.may(user, name, assessment)
-    ]
-    # Publishing by hand is only for a result an upheld objection held back.
     return [
         (name, step)
-        for name, step in steps
-        if name != "publish_result" or not guard(name, assessment, system=False)
+        for name, step in STEPS.items()
+        if name in possible
+        and step.on_page
+        and policy.may(user, name, assessment)
+        and not (step.only_when_allowed and guard(name, assessment, system=False))
     ]
 
 

@@ -11,6 +11,8 @@ An ExpertAssignment names its subject through a real foreign key (`application` 
 reporting/assessments/review.py and is imported by its dotted path when first asked for.
 """
 
+from abc import ABC, abstractmethod
+
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +32,10 @@ ASSIGNING_STATES = (State.CITY_INTAKE, State.EXPERT_REVIEW)
 SCORING_STATES = (State.EXPERT_REVIEW,)
 
 
-class Subject:
-    """One subject of review. Subclasses set the class attributes and the few methods."""
+class Subject(ABC):
+    """One subject of review. Subclasses set the class attributes and implement the four
+    abstract members (what to load, the sheet, the units to recuse, the field, the names
+    and the city page)."""
 
     kind = ""  # the ExpertAssignment foreign key naming it
     model_label = ""  # "app_label.model", to recognise an instance
@@ -59,8 +63,9 @@ class Subject:
     # --- loading ---
 
     @classmethod
+    @abstractmethod
     def queryset(cls):
-        raise NotImplementedError
+        """The subject's rows, with what the review's messages and pages read joined."""
 
     @classmethod
     def load(cls, pk) -> "Subject":
@@ -117,26 +122,28 @@ class Subject:
             return ScoreSheet.objects.get(pk=used)
         return self.default_sheet()
 
+    @abstractmethod
     def default_sheet(self) -> ScoreSheet:
-        raise NotImplementedError
+        """The sheet the first expert of this subject scores on."""
 
+    @abstractmethod
     def unit_ids(self) -> set[int]:
         """The units whose employees may not review it (回避)."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def field_id(self) -> int | None:
         """The industry field a draw picks experts of, unless city staff choose another."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def lead_name(self) -> str:
-        raise NotImplementedError
+        """The lead unit's name, for the experts' messages."""
 
     @property
+    @abstractmethod
     def city_url(self) -> str:
         """The subject's page, where city staff run the review."""
-        raise NotImplementedError
 
     def city_recipients(self) -> list:
         from applications.workflow import recipients_for
@@ -157,9 +164,9 @@ class Subject:
         return PolicyVersion.in_force(timezone.localdate()).min_experts
 
     @classmethod
+    @abstractmethod
     def for_city(cls, user, pk) -> "Subject":
         """The subject as its page loads it for this user, or 404."""
-        raise NotImplementedError
 
     def panel(self, request) -> dict:
         """The context of panel_template for this user ({} when they see nothing of it)."""
