@@ -132,6 +132,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
+    # The layout guide the application was filed under, if any (set from an intent or
+    # chosen on the form); only such a guide's own deadline binds it (art. 11: rolling).
+    guide = models.ForeignKey(
+        "applications.Guide",
+        verbose_name=_("依据指南"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     # Where a returned or rejected application was when that happened (kept for the
     # applicant and the statistics).
@@ -892,3 +902,7 @@ class ConsortiumMember(models.Model):
     @property
     def is_current(self) -> bool:
         return self.left_on is None
+
+
+# The layout guide and intents (articles 4, 11(1)) live in their own module.
+from applications.guides.models import Guide, Intent  # noqa: E402, F401

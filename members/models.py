@@ -554,3 +554,7 @@ class UnitRegistration(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.RETURNED, target=State.PENDING)
     def resubmit(self, *, at):
         self.submitted_at = at
+
+
+# The research-integrity pledge lives with the other integrity code.
+from members.integrity.models import IntegrityPledge  # noqa: E402, F401

@@ -238,5 +238,12 @@ from reporting.assessments.models import (  # noqa: E402, F401
     Round,
 )
 
+# Coordination items (article 22) likewise.
+from reporting.coordination.models import (  # noqa: E402, F401
+    CoordinationItem,
+    CoordinationProgress,
+    Department,
+)
+
 # The support ledger (article 18) likewise.
 from reporting.support.models import SupportKind, SupportRecord  # noqa: E402, F401
