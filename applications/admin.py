@@ -171,3 +171,4 @@ class MembershipAdmin(admin.ModelAdmin):
 
 # The after-naming filings register their own models.
 from applications import admin_consortia  # noqa: E402, F401
+from applications.guides import admin as _guides_admin  # noqa: E402, F401

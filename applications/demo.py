@@ -103,8 +103,14 @@ def _fill(application, actor, *, units: int, complete: bool, catalogue=MEMBER_UN
             kind=kind,
             county=county,
         )
+    from members.integrity.demo import seed_pledges
+
     if not complete:
+        # A draft shows the pledges coming in: all units but the last have pledged.
+        seed_pledges(application, lead_user=actor, leave_out=1)
         return
+    # Every unit's research-integrity pledge (科研诚信承诺): submission needs them all.
+    seed_pledges(application, lead_user=actor)
     for membership in application.memberships.select_related("organization"):
         services.update_member(
             actor=actor,

@@ -15,6 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from applications.models import AGREEMENT_CLAUSES, MECHANISMS, Application, Membership
+from members.integrity.models import IntegrityPledge
+from members.integrity.rules import PLEDGE_STATEMENT
 
 TEMPLATE = "pdf/application_form.html"
 
@@ -53,7 +55,7 @@ def contributions(membership: Membership) -> str:
 
 
 def load_application(pk) -> Application:
-    """The application with all the form shows, in four queries."""
+    """The application with all the form shows, in five queries."""
     return (
         Application.objects.select_related("lead", "lead__county", "industry_field", "agreement")
         .prefetch_related(
@@ -66,6 +68,7 @@ def load_application(pk) -> Application:
             ),
             "chief_experts",
             "attachments",
+            Prefetch("pledges", queryset=IntegrityPledge.objects.select_related("organization")),
         )
         .get(pk=pk)
     )
@@ -117,6 +120,15 @@ def build_context(application: Application) -> dict:
         }
         for a in application.attachments.all()
     ]
+    # The research-integrity pledges of the current units only, in the units' order; the
+    # statement is printed once per distinct wording (one, unless the text changed between
+    # two units' pledges).
+    pledge_by_unit = {p.organization_id: p for p in application.pledges.all()}
+    pledges = [
+        {"organization": row["organization"], "pledge": pledge_by_unit.get(row["organization"].pk)}
+        for row in memberships
+    ]
+    statements = list(dict.fromkeys(r["pledge"].statement for r in pledges if r["pledge"]))
     filled_on = (
         timezone.localdate(application.submitted_at)
         if application.submitted_at
@@ -131,6 +143,8 @@ def build_context(application: Application) -> dict:
         "experts": list(application.chief_experts.all()),
         "plan": plan,
         "attachments": attachments,
+        "pledges": pledges,
+        "pledge_statements": statements or [PLEDGE_STATEMENT],
         "filled_on": filled_on,
         "sales_revenue": format_money(application.lead_sales_revenue),
         "rd_spend": format_money(application.lead_rd_spend),

@@ -67,6 +67,7 @@ class Unit:
     in_liaoyang: bool = True
     signed: bool = False  # signatory, date and seal recorded
     confirmed: bool = False  # the unit itself confirmed its participation
+    pledged: bool = False  # the unit gave its research-integrity pledge (科研诚信承诺)
     blacklisted: bool = False
 
 
@@ -465,6 +466,21 @@ def no_blacklisted_unit(facts: Facts, policy: Policy) -> list[Finding]:
         "members",
         "第二十四条",
         _("以下单位列入诚信黑名单，不得参与申报：%(names)s。") % {"names": _names(listed)},
+    )
+
+
+@rule("integrity_pledge")
+def integrity_pledge(facts: Facts, policy: Policy) -> list[Finding]:
+    # Each unit's own act, like its confirmation: the lead cannot pledge for the others.
+    unpledged = [u for u in facts.units if not u.pledged]
+    if not unpledged:
+        return []
+    return _finding(
+        "integrity_pledge",
+        Severity.ERROR,
+        "members",
+        "第二十四条",
+        _("以下单位尚未作出科研诚信承诺：%(names)s。") % {"names": _names(unpledged)},
     )
 
 

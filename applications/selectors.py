@@ -19,6 +19,7 @@ from applications.models import (
     Membership,
     State,
 )
+from members.integrity.models import IntegrityPledge
 from members.models import IntegrityRecord, PolicyVersion
 from members.roles import Role
 
@@ -505,6 +506,12 @@ def application_facts(application, *, on=None, page=None) -> rules.Facts:
     records = IntegrityRecord.objects.filter(
         IntegrityRecord.in_force_q(on), organization_id__in=unit_ids
     )
+    # One query for every unit's pledge; a removed unit's pledge is not among unit_ids.
+    pledged = set(
+        IntegrityPledge.objects.filter(
+            application_id=application.pk, organization_id__in=unit_ids
+        ).values_list("organization_id", flat=True)
+    )
     blacklisted, lead_banned_until = set(), None
     for record in records:
         if record.kind == IntegrityRecord.Kind.BLACKLIST:
@@ -535,6 +542,7 @@ def application_facts(application, *, on=None, page=None) -> rules.Facts:
                 in_liaoyang=m.organization.in_liaoyang,
                 signed=m.is_signed,
                 confirmed=m.confirmed_at is not None,
+                pledged=m.organization_id in pledged,
                 blacklisted=m.organization_id in blacklisted,
             )
             for m in memberships

@@ -131,6 +131,7 @@ def consortium_page(consortium) -> dict:
     )
     # Imported here: reporting builds on applications, not the other way round.
     from reporting.assessments import outputs
+    from reporting.coordination import selectors as coordination
     from reporting.support import selectors as support
 
     assessments = outputs.history(consortium, public=False)
@@ -149,6 +150,7 @@ def consortium_page(consortium) -> dict:
             (c for c in lead_changes if c.status == LeadChange.Status.FILED), None
         ),
         "support_records": support.records(consortium),
+        "coordination_items": coordination.for_consortium(consortium),
         "today": today,
     }
 

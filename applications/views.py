@@ -48,6 +48,13 @@ def work_list(request):
     }
     if policy.is_city(request.user):
         context["calendar_warning"] = calendar_warning()
+        # Outside the cached body: an item turns overdue with the date, not with the data.
+        from reporting.coordination.selectors import overdue_count
+
+        context["coordination_overdue"] = overdue_count()
+        from applications.guides.selectors import waiting_count
+
+        context["intents_waiting"] = waiting_count()
     return render(request, "applications/work_list.html", context)
 
 

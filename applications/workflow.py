@@ -151,7 +151,17 @@ def _submit_guard(application, **kwargs):
         ),
     )
     justified = set(application.justifications.values_list("code", flat=True))
-    return [f.message for f in rules.blocking(findings, justified)]
+    problems = [f.message for f in rules.blocking(findings, justified)]
+    # Rolling by default (art. 11); only the deadline of the guide it was filed under binds.
+    if application.guide_id:
+        from applications.guides.rules import deadline_problem
+
+        guide = application.guide
+        if problem := deadline_problem(
+            guide.title, guide.deadline, timezone.localdate(kwargs["at"])
+        ):
+            problems.append(problem)
+    return problems
 
 
 def _reviews_guard(name):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from applications.guides import urls as guide_urls
 from liaoyang_consortia import views
 from members.accounts import views as accounts
 from members.forms import PortalAuthenticationForm
@@ -70,5 +71,8 @@ urlpatterns = [
     path("", include("reviews.decisions.urls")),
     path("statistics/", include("reporting.urls_stats")),
     path("support/", include("reporting.support.urls")),
+    path("coordination/", include("reporting.coordination.urls")),
+    path("guides/", include(guide_urls.guide_patterns)),
+    path("intents/", include(guide_urls.intent_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -14,10 +14,15 @@ from members.models import IndustryField
 
 @require_safe
 def home(request):
+    from applications.guides.selectors import guide_in_force
     from members.selectors import policy_in_force
 
     fields = IndustryField.objects.filter(is_active=True, in_scope=True)
-    return render(request, "home.html", {"industry_fields": fields, "policy": policy_in_force()})
+    return render(
+        request,
+        "home.html",
+        {"industry_fields": fields, "policy": policy_in_force(), "guide": guide_in_force()},
+    )
 
 
 @never_cache

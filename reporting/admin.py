@@ -150,4 +150,5 @@ class ReminderLogAdmin(admin.ModelAdmin):
 
 # The assessment registers its own models.
 from reporting.assessments import admin as assessments_admin  # noqa: E402, F401
+from reporting.coordination import admin as coordination_admin  # noqa: E402, F401
 from reporting.support import admin as support_admin  # noqa: E402, F401

@@ -47,7 +47,12 @@ CONTENT = {
     "funds_amount": Decimal("2160.00"),
     "plan_this_year": "完成示范线建设并投产；新申请发明专利5件；牵头制定团体标准2项；推进2项成果转化。",
     "problems": "中试放大所需专业人才不足；部分成员单位资金投入到位较慢。",
-    "coordination_needed": "希望协调示范线建设用地手续办理，并在人才引进政策方面给予支持。",
+    # Numbered, as leads write them: each matter becomes a coordination item on acceptance.
+    "coordination_needed": (
+        "1. 希望协调示范线建设用地手续办理；\n"
+        "2. 希望在人才引进政策方面给予支持，解决中试放大所需专业人才不足问题；\n"
+        "3. 希望协调供电部门加快示范线专用变电站增容审批。"
+    ),
 }
 DRAFT_CONTENT = {
     "rd_progress": "完成催化剂小试，中试方案已通过理事会审议。",

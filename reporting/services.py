@@ -180,6 +180,10 @@ def accept_report(*, actor, report_id, comment: str = "") -> AnnualReport:
         transition="accept",
         description=(comment or "").strip() or None,
     )
+    # The matters the lead asked the government to coordinate become items (art. 22).
+    from reporting.coordination.services import create_from_report
+
+    create_from_report(report=report)
     notify(
         recipients=selectors.lead_users(report.consortium),
         event="report_accepted",

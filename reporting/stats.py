@@ -539,6 +539,57 @@ def support_table(year: int | None = None) -> Table:
     )
 
 
+def coordination_table(year: int | None = None) -> Table:
+    """协调事项 (article 22): per department, the items assigned to it and how they stand,
+    and a last row for those not assigned yet (待分办). Two queries."""
+    from reporting.coordination.models import CoordinationItem, Department
+    from reporting.coordination.selectors import by_department
+
+    qs = CoordinationItem.objects.all()
+    if year:
+        qs = qs.filter(report__year=year)
+    counts = by_department(qs)
+    empty = {"total": 0, "pending": 0, "in_progress": 0, "answered": 0, "overdue": 0}
+    rows = []
+    # Every active department, and an inactive one that still has items.
+    for department in Department.objects.all():
+        found = counts.get(department.pk, empty)
+        if department.active or found["total"]:
+            rows.append(
+                [
+                    department.name,
+                    found["total"],
+                    found["in_progress"],
+                    found["answered"],
+                    found["overdue"],
+                    0,
+                ]
+            )
+    pending = counts.get(None, empty)
+    rows.append([str(_("（尚未分办）")), 0, 0, 0, pending["overdue"], pending["pending"]])
+    return Table(
+        key="coordination",
+        title=_("协调事项办理情况"),
+        sheet=_("协调事项"),
+        headers=[
+            _("承办部门"),
+            _("分办事项（件）"),
+            _("办理中（件）"),
+            _("已答复（件）"),
+            _("已超期（件）"),
+            _("待分办（件）"),
+        ],
+        rows=rows,
+        footer=[[_("合计"), *(sum(row[i] for row in rows) for i in range(1, 6))]],
+        chart_columns=[2, 3, 4],
+        chart_unit=_("件"),
+        note=_(
+            "年度报告中“需要政府部门协调解决的事项”，审核通过后逐项登记；已超期指超过办理期限仍未答复的。"
+            "按年度筛选时按报告年度计。"
+        ),
+    )
+
+
 # The fixed set of tables, in page order: the export URLs are made from these keys.
 TABLES = {
     "states": states_table,
@@ -550,6 +601,7 @@ TABLES = {
     "reports": reports_table,
     "grades": grades_table,
     "support": support_table,
+    "coordination": coordination_table,
 }
 
 

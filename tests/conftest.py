@@ -91,6 +91,7 @@ def _reference_data(request):
         ("members.migrations.0004_default_policy_version", "forwards"),
         ("reviews.migrations.0002_default_score_sheet", "create_sheet"),
         ("reporting.migrations.0003_default_indicator_template", "seed"),
+        ("reporting.migrations.0005_coordination_items", "seed_departments"),
     ):
         getattr(importlib.import_module(module), function)(django_apps, None)
 

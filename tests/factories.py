@@ -127,10 +127,40 @@ def make_user(username: str, role: Role, *, county_code: str | None = None):
 
 
 @arranging
-def make_complete_application(*, lead=None, creator=None, units: int = 8, **overrides):
+def pledge_all(subject):
+    """Every current unit of an application or an assessment gives its research-integrity
+    pledge (科研诚信承诺), as if each had done so through its link; units that already
+    pledged are left as they are."""
+    from members.integrity import rules as pledge_rules
+    from members.integrity import selectors as pledges
+    from members.integrity.models import IntegrityPledge
+
+    kind = pledges.subject_kind(subject)
+    done = pledges.pledges_of(subject)
+    IntegrityPledge.objects.bulk_create(
+        IntegrityPledge(
+            **{kind: subject},
+            organization=unit,
+            person="单位负责人",
+            person_title="法定代表人",
+            pledged_on=timezone.localdate(),
+            statement=pledge_rules.PLEDGE_STATEMENT,
+            via=IntegrityPledge.Via.LINK,
+        )
+        for unit in pledges.current_units(subject)
+        if unit.pk not in done
+    )
+    return subject
+
+
+@arranging
+def make_complete_application(
+    *, lead=None, creator=None, units: int = 8, pledged: bool = True, **overrides
+):
     """An application that passes every rule: the lead, units-1 members (one a university),
-    a full plan, the agreement with every clause, a chief expert, every unit signed and
-    confirmed. Tests then break one thing at a time."""
+    a full plan, the agreement with every clause, a chief expert, every unit signed,
+    confirmed and pledged (pledged=False leaves the pledges to the test). Tests then break
+    one thing at a time."""
 
     lead = lead or OrganizationFactory(name="辽阳华晟精细化工有限公司")
     creator = creator or UserFactory()
@@ -221,4 +251,6 @@ def make_complete_application(*, lead=None, creator=None, units: int = 8, **over
         achievements="国家科技进步二等奖",
         phone="13800000000",
     )
+    if pledged:
+        pledge_all(application)
     return application

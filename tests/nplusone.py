@@ -48,6 +48,8 @@ PATH_ALLOWANCES = [
             # rare admin action on one object, not a list.
             {"model": "members.UserProfile", "field": "user"},
             {"model": "applications.Membership", "field": "organization"},
+            # A research-integrity pledge is named by its unit too.
+            {"model": "members.IntegrityPledge", "field": "organization"},
             {"model": "*GroupObjectPermission", "field": "group"},
             {"model": "*UserObjectPermission", "field": "user"},
             {"model": "*ObjectPermission", "field": "permission"},
@@ -73,7 +75,19 @@ PATH_ALLOWANCES = [
             {"model": "auth.Group", "field": "get()"},
         ],
     ),
+    (
+        re.compile(r"^/intents/\d+/convert/$"),
+        [
+            # Turning an encouraged intent into a draft adds each registered partner
+            # through applications.services.add_member, as a unit added by hand: a handful
+            # of units, once per intent.
+            {"model": "applications.Application", "field": "memberships"},
+        ],
+    ),
 ]
+
+# For @pytest.mark.zeal_allow(*INTENT_CONVERSION) on tests that call convert_intent directly.
+INTENT_CONVERSION = [{"model": "applications.Application", "field": "memberships"}]
 
 # Only in the test's own scope, not in the requests it makes.
 TEST_SCOPE_ALLOWANCES = [
@@ -94,6 +108,8 @@ DEMO_SEEDING = [
     {"model": "reviews.ExpertProfile", "field": "fields"},
     {"model": "applications.Application", "field": "memberships"},
     {"model": "reviews.PublicNotice", "field": "applications"},
+    # …and the two demo guides, each with its industry fields (applications/guides/demo.py).
+    {"model": "applications.Guide", "field": "industry_fields"},
 ]
 
 # Only in the scope of the tests whose node id starts with the key (none at present; for

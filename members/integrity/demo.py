@@ -64,3 +64,42 @@ def seed_integrity_records(users) -> None:
             services.end_record(
                 actor=actor, record_id=record.pk, end_date=ended[0], reason=ended[1]
             )
+
+
+# --- Demo research-integrity pledges (科研诚信承诺) -------------------------------------------
+
+# Who signs for a unit in the demo: its legal representative when known, else its contact.
+DEMO_TITLE = "法定代表人"
+
+
+def seed_pledges(subject, *, lead_user=None, leave_out: int = 0):
+    """Every current unit of `subject` pledges through the services the pages call: the lead
+    from `lead_user`'s account, the others through their signed link. `leave_out` units at
+    the end of the list are left awaiting (a draft that shows one pledge still to come).
+    Idempotent: units that pledged already are skipped."""
+    from members.integrity import selectors
+
+    done = selectors.pledges_of(subject)
+    units = selectors.current_units(subject)
+    if leave_out:
+        units = units[:-leave_out]
+    lead = selectors.subject_lead(subject)
+    for unit in units:
+        if unit.pk in done:
+            continue
+        person = unit.legal_representative or unit.contact_name or "单位负责人"
+        if unit.pk == lead.pk and lead_user is not None:
+            services.give_pledge(
+                actor=lead_user,
+                subject=subject,
+                organization=unit,
+                person=person,
+                person_title=DEMO_TITLE,
+            )
+        else:
+            services.give_pledge_by_link(
+                token=services.pledge_token(subject=subject, organization=unit),
+                person=person,
+                person_title=DEMO_TITLE,
+                confirmed=True,
+            )

@@ -119,3 +119,29 @@ class FilterForm(forms.Form):
         ],
     )
     q = forms.CharField(label=_("单位名称或信用代码"), required=False, max_length=200)
+
+
+class PledgeForm(forms.Form):
+    """A unit's research-integrity pledge: who pledges for it, and the required checkbox."""
+
+    person = forms.CharField(
+        label=_("承诺人姓名"),
+        max_length=50,
+        error_messages={
+            "required": _("请填写承诺人姓名。"),
+            "max_length": _("承诺人姓名不能超过50个字。"),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    person_title = forms.CharField(
+        label=_("职务"),
+        max_length=50,
+        required=False,
+        help_text=_("如：法定代表人、科技负责人。"),
+        error_messages={"max_length": _("职务不能超过50个字。")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    confirmed = forms.BooleanField(
+        label=_("本单位已阅读并作出上述承诺"),
+        error_messages={"required": _("请勾选“本单位已阅读并作出上述承诺”。")},
+    )

@@ -152,6 +152,10 @@ def _submit(users, assessment, *, at=None):
     """`at`: when the lead submitted, for a round whose self-assessment closed already."""
     lead = _lead_of(users, assessment)
     _self_assess(lead, assessment)
+    # Submit needs every current unit's research-integrity pledge (科研诚信承诺).
+    from members.integrity.demo import seed_pledges
+
+    seed_pledges(assessment, lead_user=lead)
     extra = {"at": at} if at is not None else {}
     workflow.perform(actor=lead, assessment_id=assessment.pk, transition="submit", **extra)
 

@@ -103,7 +103,15 @@ def _guard_submit(assessment, *, at=None, **kwargs):
             _("本次考核自评已于%(d)s截止，不能再提交。")
             % {"d": f"{assessment.round.closes_on:%Y年%-m月%-d日}"}
         ]
-    return services.submission_problems(assessment)
+    problems = services.submission_problems(assessment)
+    # Every current unit of the consortium gives its own research-integrity pledge first.
+    from members.integrity import rules as pledge_rules
+    from members.integrity import selectors as pledges
+
+    missing = pledges.missing_pledge_names(assessment)
+    if missing:
+        problems.append(pledge_rules.missing_pledges_message(missing))
+    return problems
 
 
 def _guard_publish_notice(assessment, *, notice=None, **kwargs):

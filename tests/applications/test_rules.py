@@ -25,7 +25,15 @@ def uscc(serial: int, prefix: str = "91211002") -> str:
 
 
 def unit(name: str, serial: int, kind: str = "enterprise", **changes) -> Unit:
-    return Unit(name=name, uscc=uscc(serial), kind=kind, signed=True, confirmed=True, **changes)
+    return Unit(
+        name=name,
+        uscc=uscc(serial),
+        kind=kind,
+        signed=True,
+        confirmed=True,
+        pledged=True,
+        **changes,
+    )
 
 
 LEAD = unit("辽阳石化装备有限公司", 1, is_lead=True)
@@ -133,6 +141,7 @@ def test_every_rule_is_covered_here():
         "lead_not_banned",
         "lead_verified",
         "no_blacklisted_unit",
+        "integrity_pledge",
     }
 
 
@@ -466,6 +475,7 @@ BREAKERS = {
     "council_set_up": lambda: complete_facts(council=""),
     "lead_not_banned": lambda: complete_facts(lead_banned_until=date(2028, 3, 1)),
     "no_blacklisted_unit": lambda: with_unit(3, blacklisted=True),
+    "integrity_pledge": lambda: with_unit(3, pledged=False),
 }
 
 DESIGN_SEVERITIES = {
@@ -486,6 +496,7 @@ DESIGN_SEVERITIES = {
     "council_set_up": Severity.ERROR,
     "lead_not_banned": Severity.ERROR,
     "no_blacklisted_unit": Severity.ERROR,
+    "integrity_pledge": Severity.ERROR,
 }
 
 

@@ -62,6 +62,9 @@ PAGES = [
             "/accounts/register/done/",
             "/accounts/register/resend/",
             "/accounts/register/confirm/{email_token}/",
+            "/guides/",
+            "/guides/{guide}/",
+            "/integrity/pledge/{pledge_token}/",
         ],
         id="anonymous",
     ),
@@ -86,8 +89,13 @@ PAGES = [
             "/assessments/",
             "/assessments/{assessment_editing}/",
             "/assessments/{assessment_failed}/",
+            "/intents/",
+            "/intents/new/",
+            "/intents/{intent}/",
+            "/intents/{intent}/edit/",
             "/notifications/",
             "/accounts/password_change/",
+            "/integrity/pledge/application/{pledge_draft}/",
         ],
         id="applicant",
     ),
@@ -131,6 +139,15 @@ PAGES = [
             "/assessments/{assessment_intake}/",
             "/assessments/{assessment_failed}/",
             "/assessments/proposals/",
+            "/coordination/",
+            "/coordination/?overdue=on",
+            "/coordination/{coordination_item}/",
+            "/coordination/{coordination_late}/",
+            "/guides/",
+            "/guides/new/",
+            "/guides/{guide}/edit/",
+            "/intents/",
+            "/intents/{intent}/",
         ],
         id="city",
     ),
@@ -185,7 +202,16 @@ def arrange(role_users) -> dict[str, int]:
     # And one whose e-mail is not confirmed yet: its link's page.
     newcomer = register(email="newcomer@example.cn", name="新注册单位")
     city_intake = Application.objects.filter(state=State.CITY_INTAKE).order_by("pk").first()
+    # A draft no unit has pledged for yet: the pledge forms (account and link) and the panel.
+    pledge_draft = make_complete_application(
+        lead=w.unit, creator=w.alice, name_core="诚信承诺", pledged=False
+    )
+    from members.integrity.services import pledge_token
+
+    pledge_member = pledge_draft.memberships.exclude(role="lead").first().organization
     return {
+        "pledge_draft": pledge_draft.pk,
+        "pledge_token": pledge_token(subject=pledge_draft, organization=pledge_member),
         "draft": draft.pk,
         "county_review": county_review.pk,
         "returned": Application.objects.filter(state=State.RETURNED, lead=w.unit)
@@ -202,7 +228,65 @@ def arrange(role_users) -> dict[str, int]:
         **result_notice_pages(w),
         **assessment_review_pages(w),
         **assessment_pages(w),
+        **coordination_pages(w),
+        **guide_pages(w),
     }
+
+
+def guide_pages(w) -> dict[str, int]:
+    """A published guide, and alice's intent under it waiting for city staff (the answer
+    form; her edit form)."""
+    from applications.guides import services as guides
+    from members.models import IndustryField
+
+    guide = guides.save_guide(
+        actor=w.charlie,
+        values={"title": "2026年布局指南", "body": "一、布局方向。\n二、组建要求。", "targets": ""},
+        industry_fields=IndustryField.objects.filter(is_cluster=True),
+    )
+    guide = guides.publish_guide(actor=w.charlie, guide=guide)
+    intent = guides.register_intent(
+        actor=w.alice,
+        values={
+            "guide": guide,
+            "industry_field": IndustryField.objects.get(name="芳烃及精细化工"),
+            "name_core": "芳烃新材料",
+            "partners": "辽东理工大学\n辽阳市工业技术研究院",
+            "goals": "攻克关键工艺。",
+            "contact_name": "张明",
+            "contact_phone": "0419-2100000",
+            "contact_email": "",
+        },
+    )
+    return {"guide": guide.pk, "intent": intent.pk}
+
+
+def coordination_pages(w) -> dict[str, int]:
+    """A coordination item of alice's report, waiting (its assign form), and one in
+    progress, overdue, with a progress note (its progress and answer forms); both on the
+    consortium page too."""
+    from reporting.coordination import services as coordination
+    from reporting.coordination.models import CoordinationItem, Department
+    from tests.e2e.test_coordination import seed_departments
+
+    seed_departments()
+    report = AnnualReport.objects.filter(consortium__lead=w.unit).order_by("pk").first()
+    waiting, late = (
+        CoordinationItem.objects.create(
+            report=report, consortium=report.consortium, sequence=n, text=text
+        )
+        for n, text in ((1, "协调示范线建设用地手续办理"), (2, "人才引进政策支持"))
+    )
+    CoordinationItem.objects.filter(pk=late.pk).update(created_at=w.now - timedelta(days=30))
+    late.refresh_from_db()
+    coordination.assign(
+        actor=w.charlie,
+        item=late,
+        department=Department.objects.order_by("pk").first(),
+        due_on=w.today - timedelta(days=3),
+    )
+    coordination.record_progress(actor=w.charlie, item=late, note="已转办，正在核查。")
+    return {"coordination_item": waiting.pk, "coordination_late": late.pk}
 
 
 def assessment_review_pages(w) -> dict[str, int]:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from applications import services
 from applications.models import AGREEMENT_CLAUSES, Application, Membership
 from liaoyang_consortia import demo
-from tests.factories import MINIMAL_PDF, valid_uscc
+from tests.factories import MINIMAL_PDF, pledge_all, valid_uscc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -142,6 +142,8 @@ def test_it_takes_an_empty_draft_to_a_submitted_application(live_server, page, t
         "application"
     ):
         services.confirm_membership(membership=membership, confirmed_by="联系人")
+    # And each gives its research-integrity pledge (tests/e2e/test_pledge.py: in the browser).
+    pledge_all(application)
     page.reload()
     expect(page.get_by_test_id("no-findings")).to_be_visible()
 

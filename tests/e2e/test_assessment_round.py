@@ -20,7 +20,7 @@ from members.models import IndustryField
 from members.roles import Role
 from reporting.assessments.models import Assessment, IndicatorValue, Rectification, Round
 from reviews.models import Criterion, ExpertProfile, PublicNotice
-from tests.factories import PASSWORD, arranging, make_user
+from tests.factories import PASSWORD, arranging, make_user, pledge_all
 from tests.reporting.assessment_world import consortium_of, default_template
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -123,6 +123,9 @@ def test_a_consortium_goes_through_a_round_and_another_ends_in_rectification(
     summary.get_by_label(re.compile("^自评总结")).fill("全年运行平稳，完成协议约定任务。")
     summary.get_by_role("button", name="保存自评总结").click()
     expect(page.get_by_role("status").filter(has_text="已保存自评总结")).to_be_visible()
+    # Every unit's research-integrity pledge (tests/e2e/test_pledge.py: in the browser).
+    pledge_all(assessment)
+    page.reload()
     act(page, "submit", "提交自评")
     expect(page.get_by_test_id("state")).to_have_text("已提交，县区审核中")
     sign_out(page)

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from applications import policy
+from applications.guides.models import Guide, Intent
 from applications.models import (
     Application,
     Consortium,
@@ -23,6 +24,7 @@ from applications.models import (
 )
 from members.models import IntegrityRecord, UnitRegistration
 from reporting.assessments.models import Assessment, Round
+from reporting.coordination.models import CoordinationItem
 from reporting.models import AnnualReport
 from reviews.models import ExpertAssignment, Objection, PartyGroupMeeting, PublicNotice
 from tests.e2e.test_accessibility import REGISTRANT, arrange, sign_in
@@ -58,6 +60,11 @@ CANDIDATES = {
     "consortia:decide_lead_change": lambda u: [{"pk": pk} for pk in _ids(LeadChange)],
     "members:registration_detail": lambda u: [{"pk": pk} for pk in _ids(UnitRegistration)],
     "reporting:detail": lambda u: [{"pk": pk} for pk in _ids(AnnualReport)],
+    "coordination:detail": lambda u: [{"pk": pk} for pk in _ids(CoordinationItem)],
+    "guides:detail": lambda u: [{"pk": pk} for pk in _ids(Guide)],
+    "guides:edit": lambda u: [{"pk": pk} for pk in _ids(Guide)],
+    "intents:detail": lambda u: [{"pk": pk} for pk in _ids(Intent)],
+    "intents:edit": lambda u: [{"pk": pk} for pk in _ids(Intent)],
     "reporting:edit": lambda u: [{"pk": pk} for pk in _ids(AnnualReport)],
     "reporting:submit": lambda u: [{"pk": pk} for pk in _ids(AnnualReport)],
     "experts:score": lambda u: [{"pk": pk} for pk in _ids(ExpertAssignment)],
@@ -111,6 +118,8 @@ NOT_PAGES = {
     "members:remove_colleague": "POST",
     "members:confirm": "POST",
     "members:confirm_link": "a mailed link's token",
+    "integrity:pledge_give": "opened from a unit's own page (the accessibility test opens one)",
+    "integrity:pledge_link": "a signed link's token (the accessibility test opens one)",
     "members:registration_decide": "POST",
     "members:registration_licence": "a file",
     "reporting:add_attachment": "POST",
@@ -125,6 +134,13 @@ NOT_PAGES = {
     "consortia:add_project": "POST",
     "support:add": "POST",
     "support:remove": "POST",
+    "coordination:assign": "POST",
+    "guides:publish": "POST",
+    "guides:withdraw": "POST",
+    "intents:answer": "POST",
+    "intents:convert": "POST",
+    "coordination:progress": "POST",
+    "coordination:answer": "POST",
     "notices:finding": "POST",
     "notices:verify": "POST",
     "notices:file_objection": "POST",

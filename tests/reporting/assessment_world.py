@@ -6,7 +6,7 @@ from datetime import date
 from applications.models import ConsortiumMember
 from reporting.assessments import services
 from reporting.assessments.models import Assessment, IndicatorTemplate, IndicatorValue
-from tests.factories import OrganizationFactory, arranging
+from tests.factories import OrganizationFactory, arranging, pledge_all
 from tests.reporting import make_consortium
 
 DEFAULT_TEMPLATE = "辽阳市创新联合体考核评价指标"
@@ -52,8 +52,11 @@ def make_round(city, *, year=2026, opens_on=date(2027, 3, 1), closes_on=date(202
     )
 
 
-def fill_in(lead_user, assessment: Assessment) -> Assessment:
-    """Every expert indicator's text and the summary, section by section."""
+def fill_in(lead_user, assessment: Assessment, *, pledged: bool = True) -> Assessment:
+    """Every expert indicator's text and the summary, section by section; and (unless
+    pledged=False) every current unit's research-integrity pledge, which submit needs."""
+    if pledged:
+        pledge_all(assessment)
     values = IndicatorValue.objects.filter(assessment=assessment).select_related("indicator")
     by_category: dict[str, dict[int, str]] = {}
     for value in values:

@@ -19,6 +19,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications import services
+from applications.guides.models import Guide, Intent
 from applications.models import (
     Consortium,
     ConsortiumProject,
@@ -28,6 +29,7 @@ from applications.models import (
 from liaoyang_consortia.notifications import notify
 from liaoyang_consortia.security import needs_second_factor
 from members.accounts.services import UnitDetails, confirm_email, register_unit
+from members.integrity.services import pledge_token
 from members.models import IntegrityRecord, UnitRegistration
 from members.roles import Role
 from members.services import attach_user_to_unit, invite_colleague
@@ -39,6 +41,7 @@ from reporting.assessments.models import (
     IndicatorTemplate,
     Round,
 )
+from reporting.coordination.models import CoordinationItem
 from reporting.models import AnnualReport, SupportRecord
 from reviews.models import (
     ExpertAssignment,
@@ -211,6 +214,20 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         description="市级科技计划项目支持",
         entered_by=charlie,
     )
+    coordination_item = CoordinationItem.objects.create(
+        report=report, consortium=consortium, sequence=1, text="协调示范线建设用地"
+    )
+    # A draft guide (city staff only; published ones are public) and the unit's intent.
+    guide = Guide.objects.create(title=f"矩阵测试指南{serial}", body="正文", created_by=charlie)
+    intent = Intent.objects.create(
+        organization=owner.profile.organization,
+        industry_field=named.industry_field,
+        partners="辽东理工大学",
+        goals="目标",
+        contact_name="张明",
+        contact_phone="0419-2100000",
+        created_by=owner,
+    )
     colleague = UserFactory(username=f"colleague_{owner.username}")
     attach_user_to_unit(user=colleague, organization=owner.profile.organization)
     (notification,) = notify(recipients=[owner], event="test", subject="测试", body="测试")
@@ -271,6 +288,10 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         "captcha": CaptchaStore.generate_key(),
         "application": application,
         "member": application.memberships.exclude(role="lead").first(),
+        "pledge_token": pledge_token(
+            subject=application,
+            organization=application.memberships.exclude(role="lead").first().organization,
+        ),
         "expert": application.chief_experts.first(),
         "attachment": application.attachments.first(),
         "consortium": consortium,
@@ -287,6 +308,9 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         "assessment_evidence": assessment_evidence,
         "proposal": proposal,
         "support_record": support_record,
+        "coordination_item": coordination_item,
+        "guide": guide,
+        "intent": intent,
         "colleague": colleague,
         "invitation": invite_colleague(actor=owner),
         "notification": notification,
@@ -389,11 +413,25 @@ URL_ARGUMENTS = {
     "consortia:decide_lead_change": lambda o: {"pk": o["lead_change"].pk},
     "support:add": lambda o: {"pk": o["consortium"].pk},
     "support:remove": lambda o: {"pk": o["support_record"].pk},
+    "coordination:detail": lambda o: {"pk": o["coordination_item"].pk},
+    **{
+        f"guides:{n}": lambda o: {"pk": o["guide"].pk}
+        for n in ("detail", "edit", "publish", "withdraw")
+    },
+    **{
+        f"intents:{n}": lambda o: {"pk": o["intent"].pk}
+        for n in ("detail", "edit", "answer", "convert")
+    },
+    "coordination:assign": lambda o: {"pk": o["coordination_item"].pk},
+    "coordination:progress": lambda o: {"pk": o["coordination_item"].pk},
+    "coordination:answer": lambda o: {"pk": o["coordination_item"].pk},
     "members:revoke_invitation": lambda o: {"invitation_pk": o["invitation"].pk},
     "members:accept_invitation": lambda o: {"token": o["invitation"].token},
     "members:remove_colleague": lambda o: {"user_pk": o["colleague"].pk},
     "members:confirm": lambda o: {"member_pk": o["member"].pk},
     "members:confirm_link": lambda o: {"token": o["member"].confirm_token},
+    "integrity:pledge_give": lambda o: {"kind": "application", "pk": o["application"].pk},
+    "integrity:pledge_link": lambda o: {"pledge_token": o["pledge_token"]},
     "reporting:detail": lambda o: {"pk": o["report"].pk},
     "reporting:edit": lambda o: {"pk": o["report"].pk},
     "reporting:add_attachment": lambda o: {"pk": o["report"].pk},
@@ -605,6 +643,8 @@ MATRIX = {
     "integrity:list":                        "GET  L . . . . . 2 . 2",
     "integrity:add":                         "GET  L . . . . . 2 . 2",
     "integrity:end":                         "GET  LLL ... ... ... ... ... 222 ... 222",
+    "integrity:pledge_give":                 "GET  LLL 2.. .2. ... ... ... ... ... ...",
+    "integrity:pledge_link":                 "GET  222 222 222 222 222 222 222 222 222",
     "decisions:directory":                   "GET  2 2 2 2 2 2 2 2 2",
     "decisions:consortium":                  "GET  222 222 222 222 222 222 222 222 222",
     "decisions:decision_pdf":                "GET  LLL 2.. .2. ... ... ... 222 ... 222",
@@ -623,6 +663,25 @@ MATRIX = {
     "reporting_stats:export_support":        "GET  L . . . . . 2 . 2",
     "support:add":                           "POST LLL 4.. .4. ... ... ... +++ ... +++",
     "support:remove":                        "POST LLL 4.. .4. ... ... ... +++ ... +++",
+    "reporting_stats:export_coordination":   "GET  L . . . . . 2 . 2",
+    "coordination:list":                     "GET  L . . . . . 2 . 2",
+    "guides:list":                           "GET  2 2 2 2 2 2 2 2 2",
+    "guides:new":                            "GET  L . . . . . 2 . 2",
+    "guides:detail":                         "GET  ... ... ... ... ... ... 222 ... 222",
+    "guides:edit":                           "GET  LLL ... ... ... ... ... 222 ... 222",
+    "guides:publish":                        "POST LLL ... ... ... ... ... +++ ... +++",
+    "guides:withdraw":                       "POST LLL ... ... ... ... ... +++ ... +++",
+    "intents:list":                          "GET  L 2 2 2 . . 2 . 2",
+    "intents:new":                           "GET  L 2 2 2 . . . . .",
+    "intents:detail":                        "GET  LLL 2.. .2. ... ... ... 222 ... 222",
+    "intents:edit":                          "GET  LLL 2.. .2. ... ... ... ... ... ...",
+    "intents:answer":                        "POST LLL ... ... ... ... ... +++ ... +++",
+    "intents:convert":                       "POST LLL +.. .+. ... ... ... ... ... ...",
+    "coordination:export":                   "GET  L . . . . . 2 . 2",
+    "coordination:detail":                   "GET  LLL ... ... ... ... ... 222 ... 222",
+    "coordination:assign":                   "POST LLL ... ... ... ... ... +++ ... +++",
+    "coordination:progress":                 "POST LLL ... ... ... ... ... +++ ... +++",
+    "coordination:answer":                   "POST LLL ... ... ... ... ... +++ ... +++",
     "accounts:register":                     "GET  2 2 2 2 2 2 2 2 2",
     "accounts:register_done":                "GET  2 2 2 2 2 2 2 2 2",
     "accounts:confirm_email":                "GET  222 222 222 222 222 222 222 222 222",

@@ -7,6 +7,7 @@ from captcha.models import CaptchaStore
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from members.integrity.services import pledge_token
 from members.roles import Role
 from members.services import attach_user_to_unit, invite_colleague
 from tests.factories import OrganizationFactory, UserFactory, make_complete_application
@@ -42,6 +43,9 @@ ARGUMENTS = {
     "key": lambda o: o["captcha"],
     "round_pk": lambda o: o["application"].pk,  # no such round: a 404, not a server error
     "indicator": lambda o: 1,  # no assessment of that pk: a 404, not a server error
+    "kind": lambda o: "application",
+    # A valid signed research-integrity pledge link of a member unit.
+    "pledge_token": lambda o: o["pledge_token"],
 }
 
 
@@ -73,6 +77,10 @@ def _objects(owner):
         "invitation": invite_colleague(actor=owner),
         "application": application,
         "member": application.memberships.exclude(role="lead").first(),
+        "pledge_token": pledge_token(
+            subject=application,
+            organization=application.memberships.exclude(role="lead").first().organization,
+        ),
         "expert": application.chief_experts.first(),
         "attachment": application.attachments.first(),
         "captcha": CaptchaStore.generate_key(),

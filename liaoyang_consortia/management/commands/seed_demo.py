@@ -4,11 +4,13 @@ from django.core.management.base import BaseCommand
 
 from applications.demo import seed_applications, seed_chain
 from applications.demo_consortia import seed_consortia
+from applications.guides.demo import seed_guides, seed_intents
 from liaoyang_consortia import demo
 from members.accounts.demo import seed_registrations
 from members.integrity.demo import seed_integrity_records
 from members.roles import Role
 from reporting.assessments.demo import seed_assessed_consortia, seed_assessments
+from reporting.coordination.demo import seed_coordination
 from reporting.demo import seed_reports
 from reporting.support.demo import seed_support
 
@@ -28,6 +30,9 @@ class Command(BaseCommand):
         seed_reports(users)
         seed_assessments(users)
         seed_support(users)
+        seed_coordination(users)
+        seed_guides(users)
+        seed_intents(users)
         seed_integrity_records(users)
         registrants = seed_registrations(users, password=password)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
