@@ -15,29 +15,32 @@ def _published_q(day):
     return Q(published_on__isnull=False, published_on__lte=day)
 
 
+def _visible_guides(user, day):
+    """City staff see every guide, drafts included; everyone else the published ones."""
+    if policy.is_city(user):
+        return Guide.objects.all()
+    return Guide.objects.filter(_published_q(day))
+
+
+def _with_state(guide, day):
+    guide.state = rules.state_of(guide.published_on, guide.withdrawn_on, day)
+    return guide
+
+
 def guides_for(user):
     """Published guides for everyone (withdrawn ones too, marked); drafts for city staff.
     Two queries (the guides, their fields)."""
     day = timezone.localdate()
-    queryset = (
-        Guide.objects.all() if policy.is_city(user) else Guide.objects.filter(_published_q(day))
-    )
-    guides = list(queryset.prefetch_related("industry_fields"))
-    for guide in guides:
-        guide.state = rules.state_of(guide.published_on, guide.withdrawn_on, day)
-    return guides
+    guides = _visible_guides(user, day).prefetch_related("industry_fields")
+    return [_with_state(guide, day) for guide in guides]
 
 
 def guide_for(user, pk) -> Guide:
     day = timezone.localdate()
-    queryset = (
-        Guide.objects.all() if policy.is_city(user) else Guide.objects.filter(_published_q(day))
-    )
-    guide = queryset.prefetch_related("industry_fields").filter(pk=pk).first()
+    guide = _visible_guides(user, day).prefetch_related("industry_fields").filter(pk=pk).first()
     if guide is None:
         raise Http404
-    guide.state = rules.state_of(guide.published_on, guide.withdrawn_on, day)
-    return guide
+    return _with_state(guide, day)
 
 
 def guide_in_force(day=None) -> Guide | None:
