@@ -234,6 +234,11 @@ class PolicyVersion(models.Model):
     )
     lead_ban_years = models.PositiveSmallIntegerField(_("取消资格后禁止牵头年限"), default=3)
     min_experts = models.PositiveSmallIntegerField(_("评审专家最少人数"), default=3)
+    # The expert library (DESIGN.md §16; Qingdao's rules: at most 10 reviews a year).
+    expert_yearly_cap = models.PositiveSmallIntegerField(_("每名专家每年评审次数上限"), default=10)
+    expert_invitation_days = models.PositiveSmallIntegerField(
+        _("评审邀请答复期限（工作日）"), default=3
+    )
     notice_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
     notice_number_prefix = models.CharField(_("公示文号前缀"), max_length=30, default="辽市科公示")
     decision_number_prefix = models.CharField(_("认定文号前缀"), max_length=30, default="辽市科发")
@@ -283,11 +288,25 @@ class IntegrityRecord(models.Model):
     class Kind(models.TextChoices):
         BLACKLIST = "blacklist", _("诚信黑名单")
         LEAD_BAN = "lead_ban", _("取消牵头资格")
+        # On an expert's person (DESIGN.md §16): sets them 出库 and the draw never picks them.
+        EXPERT = "expert", _("专家失信记录")
+
+    UNIT_KINDS = (Kind.BLACKLIST, Kind.LEAD_BAN)
 
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("单位"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integrity_records",
+    )
+    expert = models.ForeignKey(
+        "reviews.ExpertProfile",
+        verbose_name=_("专家"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="integrity_records",
     )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -323,9 +342,24 @@ class IntegrityRecord(models.Model):
         verbose_name_plural = _("诚信记录")
         ordering = ["-start_date"]
         indexes = [models.Index(fields=["organization", "kind"])]
+        constraints = [
+            # A unit's record names the unit; an expert's names the expert, never both.
+            models.CheckConstraint(
+                condition=models.Q(kind="expert", expert__isnull=False, organization__isnull=True)
+                | (
+                    ~models.Q(kind="expert")
+                    & models.Q(expert__isnull=True, organization__isnull=False)
+                ),
+                name="integrity_record_one_subject",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.organization} · {self.get_kind_display()}"
+        return f"{self.organization or self.expert} · {self.get_kind_display()}"
+
+    @property
+    def subject_name(self) -> str:
+        return self.organization.name if self.organization_id else self.expert.name
 
     def clean(self):
         if self.end_date and self.end_date < self.start_date:

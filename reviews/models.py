@@ -78,9 +78,11 @@ from reviews.decisions.models import MeetingDecision, PartyGroupMeeting  # noqa:
 from reviews.experts.models import (  # noqa: E402
     Criterion,
     ExpertAssignment,
+    ExpertAvoidance,
     ExpertProfile,
     Score,
     ScoreSheet,
+    expert_cv_path,  # noqa: E402, F401
 )
 from reviews.notices.models import Objection, PublicNotice, objection_evidence_path  # noqa: E402
 
@@ -89,6 +91,7 @@ __all__ = [
     "Comment",
     "Criterion",
     "ExpertAssignment",
+    "ExpertAvoidance",
     "ExpertProfile",
     "MeetingDecision",
     "Objection",

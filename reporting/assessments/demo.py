@@ -141,7 +141,7 @@ def _experts(assessment):
         for p in ExpertProfile.objects.select_related("user").filter(
             user__username__in=EXPERTS,
             fields__id=assessment.consortium.industry_field_id,
-            is_active=True,
+            status=ExpertProfile.Status.ACTIVE,
         )
         if p.employer_id not in excluded
     }

@@ -9,8 +9,8 @@ from reviews.models import Criterion, ExpertAssignment, ExpertProfile, Score, Sc
 
 @admin.register(ExpertProfile)
 class ExpertProfileAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "employer", "field_names", "phone", "is_active"]
-    list_filter = ["is_active", "fields", ("employer", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["name", "title", "employer", "field_names", "phone", "status"]
+    list_filter = ["status", "fields", ("employer", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "employer__name", "user__username"]
     list_select_related = ["employer"]
     raw_id_fields = ["user", "employer"]

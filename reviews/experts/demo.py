@@ -69,7 +69,7 @@ def seed_experts(users) -> list[ExpertProfile]:
                 "title": title,
                 "employer": profile.organization if profile else None,
                 "phone": phone,
-                "is_active": True,
+                "status": ExpertProfile.Status.ACTIVE,
             },
         )
         expert.fields.set([fields[name] for name in field_names if name in fields])

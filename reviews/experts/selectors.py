@@ -170,7 +170,7 @@ def expert_pool():
             assignment_count=Count("assignments", distinct=True),
             open_count=Count("assignments", filter=Q(assignments__status__in=OPEN), distinct=True),
         )
-        .order_by("-is_active", "name", "id")
+        .order_by("status", "name", "id")
     )
 
 
@@ -179,7 +179,7 @@ def assignable_experts(subject):
     (or of the assessed consortium), never assigned to it before."""
     subject = subjects.of(subject)
     return (
-        ExpertProfile.objects.filter(is_active=True, user__is_active=True)
+        ExpertProfile.objects.filter(status=ExpertProfile.Status.ACTIVE, user__is_active=True)
         .exclude(employer_id__in=subject.unit_ids())
         .exclude(**{f"assignments__{subject.kind}": subject.obj})
         .select_related("employer")

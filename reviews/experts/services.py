@@ -59,7 +59,7 @@ def _candidates(subject) -> list[Candidate]:
     """The active pool minus everyone ever assigned to this subject, in one query."""
     subject = subjects.of(subject)
     rows = (
-        ExpertProfile.objects.filter(is_active=True, user__is_active=True)
+        ExpertProfile.objects.filter(status=ExpertProfile.Status.ACTIVE, user__is_active=True)
         .exclude(**{f"assignments__{subject.kind}": subject.obj})
         .values_list("pk", "employer_id", "fields__id")
     )

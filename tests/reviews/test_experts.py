@@ -43,7 +43,7 @@ def make_expert(username, *, name=None, employer=None, fields=(FIELD,), active=T
         user=user,
         name=name or f"专家{username}",
         employer=employer if employer is not None else user.profile.organization,
-        is_active=active,
+        status=ExpertProfile.Status.ACTIVE if active else ExpertProfile.Status.OUT,
     )
     profile.fields.set(IndustryField.objects.filter(name__in=fields))
     return profile
