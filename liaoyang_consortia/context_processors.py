@@ -14,6 +14,7 @@ NAV = [
         {Role.APPLICANT, Role.COUNTY_REVIEWER, Role.CITY_STAFF, Role.EXPERT, Role.ADMIN},
     ),
     (_("评审任务"), "experts:tasks", {Role.EXPERT}),
+    (_("我的专家信息"), "experts:profile", {Role.EXPERT}),
     (_("单位核验"), "members:registration_queue", {Role.COUNTY_REVIEWER, Role.CITY_STAFF}),
     (_("我的联合体"), "consortia:list", {Role.APPLICANT}),
     (_("年度报告"), "reporting:list", {Role.APPLICANT, Role.CITY_STAFF, Role.ADMIN}),

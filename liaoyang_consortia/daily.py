@@ -68,6 +68,7 @@ def run_daily_jobs(today=None) -> list[str]:
     """Run everything of the day; returns what was done, one line per job, in Chinese."""
     from reporting.assessments.services import run_daily as run_assessments
     from reporting.cycle import describe, run_reporting_cycle
+    from reviews.experts.cycle import run_daily as run_expert_library
     from reviews.notices.services import close_ended_notices
 
     today = today or timezone.localdate()
@@ -78,6 +79,7 @@ def run_daily_jobs(today=None) -> list[str]:
     report.append(_("超时督办：%(n)d件") % {"n": len(reminded)})
     report.extend(describe(run_reporting_cycle(today=today)))
     report.extend(run_assessments(today=today))
+    report.extend(run_expert_library(today=today))
     sent = notifications.sweep()
     report.append(_("补发通知邮件：%(n)d封") % {"n": sent})
     for line in report:

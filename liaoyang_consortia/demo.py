@@ -280,6 +280,9 @@ USERS = {
     "expert8": ("唐慧敏", Role.EXPERT, "hg_univ", None, False),
     "expert9": ("曹德明", Role.EXPERT, "dt_center", None, False),
     "expert10": ("许振宇", Role.EXPERT, "yy_inst", None, False),
+    # Spare breadth: with one expert 暂停 and one at the yearly cap (reviews/experts/demo.py),
+    # every field still has one more expert than a draw needs.
+    "expert11": ("孙立新", Role.EXPERT, "zz_inst", None, False),
 }
 
 

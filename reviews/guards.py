@@ -8,7 +8,7 @@ from reviews.models import ExpertAssignment, MeetingDecision, Objection
 
 
 def _active_assignments(application):
-    return application.expert_assignments.exclude(status=ExpertAssignment.Status.RECUSED)
+    return application.expert_assignments.exclude(status__in=ExpertAssignment.ENDED)
 
 
 def start_expert_review(application, **kwargs):

@@ -122,7 +122,9 @@ def _send_confirmation(registration, user) -> None:
     )
 
 
-def _new_token(registration) -> None:
+def new_email_token(registration) -> None:
+    """A fresh confirmation link (24 hours, once) on anything with email_token and
+    email_token_expires_at: a unit registration or an expert's self-registration."""
     registration.email_token = uuid.uuid4()
     registration.email_token_expires_at = timezone.now() + timedelta(hours=EMAIL_CONFIRMATION_HOURS)
 
@@ -227,7 +229,7 @@ def register_unit(
                 **_details_fields(details),
                 **licence_fields,
             )
-            _new_token(registration)
+            new_email_token(registration)
             _save_open(registration)
             _send_confirmation(registration, user)
             audit.record(
@@ -349,7 +351,7 @@ def resend_confirmation(*, email: str, ip: str | None = None) -> None:
             .first()
         )
         if registration is not None:
-            _new_token(registration)
+            new_email_token(registration)
             registration.save(update_fields=["email_token", "email_token_expires_at"])
             _send_confirmation(registration, registration.registrant)
         audit.record(

@@ -20,7 +20,9 @@ class RecordForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label=_("类型"),
-        choices=IntegrityRecord.Kind.choices,
+        # A unit's kinds only: an expert's record is made from the expert's page
+        # (reviews.experts.services.record_misconduct).
+        choices=[(k.value, k.label) for k in IntegrityRecord.UNIT_KINDS],
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择记录类型。")},
     )

@@ -23,7 +23,9 @@ def records(user, *, kind="", status="", q="", today: date | None = None):
     NOT_STARTED) and by unit name or credit code; newest first, one query."""
     require_city(user)
     today = today or timezone.localdate()
-    rows = IntegrityRecord.objects.select_related("organization", "created_by", "ended_by")
+    rows = IntegrityRecord.objects.select_related(
+        "organization", "expert", "created_by", "ended_by"
+    )
     if kind in IntegrityRecord.Kind.values:
         rows = rows.filter(kind=kind)
     in_force = IntegrityRecord.in_force_q(today)
@@ -36,7 +38,9 @@ def records(user, *, kind="", status="", q="", today: date | None = None):
     q = (q or "").strip()
     if q:
         code = normalize_uscc(q)
-        rows = rows.filter(Q(organization__name__icontains=q) | Q(organization__uscc=code))
+        rows = rows.filter(
+            Q(organization__name__icontains=q) | Q(organization__uscc=code) | Q(expert__name=q)
+        )
     return rows.order_by("-start_date", "-pk")
 
 
@@ -57,7 +61,7 @@ def with_status(rows, today: date | None = None) -> list[IntegrityRecord]:
 def record_for_staff(user, pk) -> IntegrityRecord:
     require_city(user)
     try:
-        return IntegrityRecord.objects.select_related("organization").get(pk=pk)
+        return IntegrityRecord.objects.select_related("organization", "expert").get(pk=pk)
     except (IntegrityRecord.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 

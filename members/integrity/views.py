@@ -99,7 +99,7 @@ def record_end(request, pk):
                 _add_errors(form, _as_validation_error(exc))
             else:
                 messages.success(
-                    request, _("已终止%(unit)s的该条记录。") % {"unit": record.organization.name}
+                    request, _("已终止%(unit)s的该条记录。") % {"unit": record.subject_name}
                 )
                 return redirect("integrity:list")
         status = 422

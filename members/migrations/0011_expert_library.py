@@ -5,6 +5,27 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# On SQLite, adding the expert library columns rebuilds members_policyversion, and the copy has none of the
+# work-list version triggers of liaoyang_consortia 0004 (PostgreSQL alters the table in place
+# and keeps them). tests/site/test_demo_path.py checks every listed table.
+def restore_sqlite_triggers(apps, schema_editor):
+    connection = schema_editor.connection
+    if (
+        connection.vendor != "sqlite"
+        or "liaoyang_consortia_dataversion" not in connection.introspection.table_names()
+    ):
+        return
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        schema_editor.execute(
+            "CREATE TRIGGER IF NOT EXISTS "
+            f"portal_work_list_version_{event.lower()}_members_policyversion "
+            f"AFTER {event} ON members_policyversion BEGIN "
+            "INSERT INTO liaoyang_consortia_dataversion (name, version) VALUES ('work_list', 1) "
+            "ON CONFLICT (name) DO UPDATE SET version = version + 1; END;",
+            params=None,
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0010_integrity_pledge"),
@@ -83,4 +104,5 @@ class Migration(migrations.Migration):
                 name="integrity_record_one_subject",
             ),
         ),
+        migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
     ]

@@ -102,7 +102,7 @@ class AssessmentSubject(Subject):
 
 
 def _active(assessment):
-    return assessment.expert_assignments.exclude(status=ExpertAssignment.Status.RECUSED)
+    return assessment.expert_assignments.exclude(status__in=ExpertAssignment.ENDED)
 
 
 def start_guard(assessment) -> list[str]:

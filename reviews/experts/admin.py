@@ -4,17 +4,74 @@ Imported by reviews/admin.py."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Criterion, ExpertAssignment, ExpertProfile, Score, ScoreSheet
+from reviews.models import (
+    Criterion,
+    ExpertAssignment,
+    ExpertAvoidance,
+    ExpertProfile,
+    Score,
+    ScoreSheet,
+)
+
+
+class AvoidanceInline(admin.TabularInline):
+    model = ExpertAvoidance
+    extra = 0
+    raw_id_fields = ["organization"]
 
 
 @admin.register(ExpertProfile)
 class ExpertProfileAdmin(admin.ModelAdmin):
+    """Admins may still create experts directly (DESIGN.md §16); a self-registration is
+    verified by city staff on their own page, and status changes with a reason are theirs
+    too (the library's expert page), so the registration's record is read-only here."""
+
     list_display = ["name", "title", "employer", "field_names", "phone", "status"]
-    list_filter = ["status", "fields", ("employer", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "employer__name", "user__username"]
+    list_filter = [
+        "status",
+        "title_level",
+        "registered_via",
+        "fields",
+        ("employer", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["name", "keywords", "employer__name", "user__username"]
     list_select_related = ["employer"]
     raw_id_fields = ["user", "employer"]
     filter_horizontal = ["fields"]
+    inlines = [AvoidanceInline]
+    fields = [
+        "user",
+        "name",
+        "title",
+        "title_level",
+        "employer",
+        "fields",
+        "keywords",
+        "phone",
+        "email",
+        "status",
+        "status_reason",
+        "status_changed_on",
+        "last_updated_on",
+        "registered_via",
+        "cv_name",
+        "declared_at",
+        "email_confirmed_at",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "return_reason",
+    ]
+    readonly_fields = [
+        "registered_via",
+        "cv_name",
+        "declared_at",
+        "email_confirmed_at",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "return_reason",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("fields")
@@ -87,12 +144,21 @@ class ExpertAssignmentAdmin(admin.ModelAdmin):
         "sheet",
         "assigned_by",
         "assigned_at",
+        "respond_by",
+        "reminded_at",
         "declared_at",
         "conflict_note",
+        "decline_reason",
+        "ended_at",
+        "replaces",
         "recommend",
         "opinion",
         "total",
         "submitted_at",
+        "rating",
+        "rating_note",
+        "rated_by",
+        "rated_at",
     ]
     fields = readonly_fields
 

@@ -5,30 +5,44 @@ from django.utils.translation import gettext_lazy as _
 from members.models import IndustryField
 from reviews.models import ExpertProfile
 
-NO_CONFLICT, CONFLICT = "none", "conflict"
+NO_CONFLICT, CONFLICT, DECLINE = "none", "conflict", "decline"
 
 
 class DeclarationForm(forms.Form):
+    """The expert's answer to an invitation: accept (declaring no conflict), recuse for a
+    conflict, or decline with a reason."""
+
     decision = forms.ChoiceField(
-        label=_("利害关系声明"),
+        label=_("答复评审邀请"),
         choices=[
-            (NO_CONFLICT, _("无利害关系")),
+            (NO_CONFLICT, _("接受邀请，声明无利害关系")),
             (CONFLICT, _("存在利害关系需回避")),
+            (DECLINE, _("谢绝邀请（如时间冲突、不熟悉该方向）")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": _("请选择是否存在利害关系。")},
+        error_messages={"required": _("请选择接受、回避或谢绝。")},
     )
     note = forms.CharField(
-        label=_("回避说明"),
+        label=_("回避说明或谢绝原因"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("存在利害关系的，请简要说明（如任职、合作、亲属关系等）。"),
+        help_text=_("回避的请简要说明利害关系（如任职、合作、亲属关系等）；谢绝的须填写原因。"),
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == DECLINE and not (data.get("note") or "").strip():
+            self.add_error("note", _("请填写谢绝原因。"))
+        return data
 
     @property
     def conflict(self) -> bool:
         return self.cleaned_data["decision"] == CONFLICT
+
+    @property
+    def declines(self) -> bool:
+        return self.cleaned_data["decision"] == DECLINE
 
 
 class ScoreForm(forms.Form):

@@ -205,12 +205,16 @@ class ExpertAssignment(models.Model):
     class Status(models.TextChoices):
         # An invitation (DESIGN.md §16) waiting for its answer by respond_by.
         PENDING = "pending", _("待答复邀请")
-        ACCEPTED = "accepted", _("已接受（声明无利害关系）")
+        ACCEPTED = "accepted", _("已接受邀请")
         RECUSED = "recused", _("已回避")
         DECLINED = "declined", _("已谢绝")
         EXPIRED = "expired", _("逾期未答复")
         WITHDRAWN = "withdrawn", _("已撤回")
         SUBMITTED = "submitted", _("已提交评分")
+
+    # Invitations that ended without a review: they count for nothing (the minimum, the
+    # majority, the yearly cap) but stay as the subject's invitation history.
+    ENDED = (Status.RECUSED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN)
 
     class Method(models.TextChoices):
         DRAW = "draw", _("随机抽取")

@@ -6,7 +6,7 @@ or an assessment, or what they scored (DESIGN.md §4)."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 
 from reviews.experts import services as experts
@@ -80,7 +80,7 @@ def own_assignment_on(user, subject) -> ExpertAssignment | None:
     return (
         subjects.of(subject)
         .assignments.filter(expert__user=user)
-        .exclude(status=ExpertAssignment.Status.RECUSED)
+        .exclude(status__in=ExpertAssignment.ENDED)
         .first()
     )
 
@@ -117,7 +117,7 @@ def review_summary(subject) -> Summary:
     however many experts."""
     assignments = list(
         subjects.of(subject)
-        .assignments.select_related("expert__employer")
+        .assignments.select_related("expert__employer", "replaces__expert")
         .prefetch_related(
             Prefetch(
                 "scores",
@@ -149,7 +149,7 @@ def review_summary(subject) -> Summary:
         assignments=assignments,
         sheets=sheets,
         criteria=columns,
-        active_count=sum(1 for a in assignments if a.status != ExpertAssignment.Status.RECUSED),
+        active_count=sum(1 for a in assignments if a.status not in ExpertAssignment.ENDED),
         submitted_count=len(sheets),
         recommending=sum(1 for f in flags if f),
         mean=experts.mean(totals),
@@ -157,20 +157,6 @@ def review_summary(subject) -> Summary:
         majority=experts.majority_recommends(flags),
         rows=rows,
         column_means=column_means,
-    )
-
-
-def expert_pool():
-    """The pool for city staff: fields, employer, active, and how many tasks each has.
-    One query for the rows and their counts, one for their fields."""
-    return list(
-        ExpertProfile.objects.select_related("employer", "user")
-        .prefetch_related("fields")
-        .annotate(
-            assignment_count=Count("assignments", distinct=True),
-            open_count=Count("assignments", filter=Q(assignments__status__in=OPEN), distinct=True),
-        )
-        .order_by("status", "name", "id")
     )
 
 

@@ -64,15 +64,23 @@ def declare(request, pk):
     form = DeclarationForm(request.POST, prefix=f"d{assignment.pk}")
     if form.is_valid():
         try:
-            assignment = services.declare(
-                actor=request.user,
-                assignment=assignment,
-                conflict=form.conflict,
-                note=form.cleaned_data["note"],
-            )
+            if form.declines:
+                assignment = services.decline(
+                    actor=request.user, assignment=assignment, reason=form.cleaned_data["note"]
+                )
+            else:
+                assignment = services.declare(
+                    actor=request.user,
+                    assignment=assignment,
+                    conflict=form.conflict,
+                    note=form.cleaned_data["note"],
+                )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
+            if assignment.status == ExpertAssignment.Status.DECLINED:
+                messages.success(request, _("已谢绝该评审邀请，感谢您及时答复。"))
+                return redirect("experts:tasks")
             if assignment.status == ExpertAssignment.Status.RECUSED:
                 messages.success(request, _("已登记回避，该评审任务结束。感谢您的如实声明。"))
                 return redirect("experts:tasks")
@@ -170,6 +178,7 @@ def subject_panel_context(request, subject) -> dict:
             "summary": summary,
             "min_experts": subject.min_experts,
             "can_assign": subject.assigning,
+            "ended_statuses": ExpertAssignment.ENDED,
         }
         if subject.assigning:
             context["draw_form"] = DrawForm(
@@ -297,11 +306,3 @@ def assessment_draw(request, pk):
 @require_POST
 def assessment_assign(request, pk):
     return _assign(request, _city_subject(request, "assessment", pk))
-
-
-@login_required
-@require_safe
-def pool(request):
-    if not policy.is_city(request.user):
-        raise Http404
-    return render(request, "reviews/experts/pool.html", {"experts": selectors.expert_pool()})

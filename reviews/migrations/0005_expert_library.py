@@ -27,6 +27,27 @@ def profile_contacts(apps, schema_editor):
             profile.save(update_fields=["email"])
 
 
+# On SQLite, adding the invitation and rating columns rebuilds reviews_expertassignment, and the copy has none of the
+# work-list version triggers of liaoyang_consortia 0004 (PostgreSQL alters the table in place
+# and keeps them). tests/site/test_demo_path.py checks every listed table.
+def restore_sqlite_triggers(apps, schema_editor):
+    connection = schema_editor.connection
+    if (
+        connection.vendor != "sqlite"
+        or "liaoyang_consortia_dataversion" not in connection.introspection.table_names()
+    ):
+        return
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        schema_editor.execute(
+            "CREATE TRIGGER IF NOT EXISTS "
+            f"portal_work_list_version_{event.lower()}_reviews_expertassignment "
+            f"AFTER {event} ON reviews_expertassignment BEGIN "
+            "INSERT INTO liaoyang_consortia_dataversion (name, version) VALUES ('work_list', 1) "
+            "ON CONFLICT (name) DO UPDATE SET version = version + 1; END;",
+            params=None,
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0011_expert_library"),
@@ -287,7 +308,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("pending", "待答复邀请"),
-                    ("accepted", "已接受（声明无利害关系）"),
+                    ("accepted", "已接受邀请"),
                     ("recused", "已回避"),
                     ("declined", "已谢绝"),
                     ("expired", "逾期未答复"),
@@ -366,4 +387,5 @@ class Migration(migrations.Migration):
             name="is_active",
         ),
         migrations.RunPython(profile_contacts, migrations.RunPython.noop),
+        migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
     ]

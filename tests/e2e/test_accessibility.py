@@ -65,6 +65,10 @@ PAGES = [
             "/guides/",
             "/guides/{guide}/",
             "/integrity/pledge/{pledge_token}/",
+            "/reviews/experts/register/",
+            "/reviews/experts/register/done/",
+            "/reviews/experts/register/resend/",
+            "/reviews/experts/register/confirm/{expert_email_token}/",
         ],
         id="anonymous",
     ),
@@ -120,6 +124,9 @@ PAGES = [
             "/applications/{city_intake}/",
             "/unit/registrations/",
             "/reviews/experts/pool/",
+            "/reviews/experts/pool/?cap=no&status=active",
+            "/reviews/experts/pool/{library_expert}/",
+            "/reviews/experts/assignments/{library_rated}/rate/",
             "/notices/manage/",
             "/notices/{result_notice}/",
             "/notices/rounds/{result_round}/publish/",
@@ -148,6 +155,8 @@ PAGES = [
             "/guides/{guide}/edit/",
             "/intents/",
             "/intents/{intent}/",
+            "/reviews/experts/registrations/",
+            "/reviews/experts/registrations/{expert_registration}/",
         ],
         id="city",
     ),
@@ -158,6 +167,7 @@ PAGES = [
             "/reviews/experts/",
             "/reviews/experts/{assessment_task}/score/",
             "/assessments/",
+            "/reviews/experts/profile/",
         ],
         id="expert",
     ),
@@ -227,10 +237,34 @@ def arrange(role_users) -> dict[str, int]:
         "report": AnnualReport.objects.filter(consortium__lead=w.unit).order_by("pk").first().pk,
         **result_notice_pages(w),
         **assessment_review_pages(w),
+        **expert_library_pages(w),
         **assessment_pages(w),
         **coordination_pages(w),
         **guide_pages(w),
+        **expert_registration_pages(w),
     }
+
+
+def expert_registration_pages(w) -> dict:
+    """A self-registered expert waiting for city staff (the check's detail page), and one
+    whose e-mail is unconfirmed (its link's page); dora's own profile is w.expert()."""
+    from members.models import IndustryField
+    from reviews.experts import services_registration as experts
+    from tests.reviews.test_expert_registration import details, pdf
+
+    w.expert()
+    made = [
+        experts.register_expert(
+            name=name,
+            email=f"a11y{n}@example.cn",
+            password=REGISTRANT_PASSWORD,
+            details=details(w.unit, IndustryField.objects.filter(is_active=True).first()),
+            cv=pdf(),
+        )
+        for n, name in enumerate(["赵专家", "钱专家"])
+    ]
+    waiting = experts.confirm_email(token=made[1].email_token)
+    return {"expert_email_token": made[0].email_token, "expert_registration": waiting.pk}
 
 
 def guide_pages(w) -> dict[str, int]:
@@ -287,6 +321,17 @@ def coordination_pages(w) -> dict[str, int]:
     )
     coordination.record_progress(actor=w.charlie, item=late, note="已转办，正在核查。")
     return {"coordination_item": waiting.pk, "coordination_late": late.pk}
+
+
+def expert_library_pages(w) -> dict[str, int]:
+    """dora's page in the expert library and her submitted review (expert_assignments made
+    one) that city staff rate."""
+    from reviews.models import ExpertAssignment
+
+    submitted = ExpertAssignment.objects.filter(
+        expert=w.expert(), status=ExpertAssignment.Status.SUBMITTED
+    ).first()
+    return {"library_expert": w.expert().pk, "library_rated": submitted.pk}
 
 
 def assessment_review_pages(w) -> dict[str, int]:

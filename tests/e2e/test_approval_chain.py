@@ -143,10 +143,10 @@ def test_it_takes_an_application_from_submission_to_the_directory(live_server, p
         page.goto(f"{live_server.url}/reviews/experts/")
         expect(page.get_by_test_id("expert-tasks-title")).to_have_text("我的评审任务")
         task = page.get_by_test_id("task").filter(has_text=CONSORTIUM)
-        expect(task).to_contain_text("待声明回避情况")
+        expect(task).to_contain_text("待答复邀请")
         assert_no_other_expert(page, name)
         task.get_by_role("radio", name="无利害关系").check()
-        task.get_by_role("button", name="提交声明").click()
+        task.get_by_role("button", name="提交答复").click()
         expect(page.get_by_role("status").filter(has_text="已声明无利害关系")).to_be_visible()
         assert_no_other_expert(page, name)
 

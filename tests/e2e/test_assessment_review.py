@@ -40,7 +40,7 @@ def test_city_staff_draw_and_an_expert_scores_an_assessment(live_server, page, a
     page.get_by_role("button", name="随机抽取专家").click()
     expect(page).to_have_url(re.compile(rf"/assessments/{assessment.pk}/#expert-review$"))
     panel = page.get_by_test_id("expert-review-panel")
-    expect(panel.get_by_test_id("expert-assignments").locator("tbody tr")).to_have_count(3)
+    expect(panel.get_by_test_id("expert-assignments").get_by_test_id("invitation")).to_have_count(3)
     logout(page)
 
     workflow.perform(actor=charlie, assessment_id=assessment.pk, transition="city_pass")
@@ -54,7 +54,7 @@ def test_city_staff_draw_and_an_expert_scores_an_assessment(live_server, page, a
     expect(task.get_by_test_id("task-kind")).to_have_text("考核评估")
     expect(task).to_contain_text(assessment.consortium.lead.name)
     task.get_by_role("radio", name="无利害关系").check()
-    task.get_by_role("button", name="提交声明").click()
+    task.get_by_role("button", name="提交答复").click()
     expect(page.get_by_role("heading", name=f"评分表：{assessment.display_name}")).to_be_visible()
     expect(page.get_by_test_id("self-assessment")).to_contain_text(
         "关键核心技术协同攻关：年度任务全部完成。"

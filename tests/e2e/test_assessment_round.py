@@ -160,7 +160,7 @@ def test_a_consortium_goes_through_a_round_and_another_ends_in_rectification(
         page.goto(f"{live_server.url}/reviews/experts/")
         task = page.get_by_test_id("task").filter(has_text=consortium.name)
         task.get_by_role("radio", name="无利害关系").check()
-        task.get_by_role("button", name="提交声明").click()
+        task.get_by_role("button", name="提交答复").click()
         expect(page.get_by_role("status").filter(has_text="已声明无利害关系")).to_be_visible()
         # The declaration opens the score page, with the lead's self-assessment on it.
         expect(page.get_by_role("heading", name=re.compile("^评分表："))).to_contain_text(

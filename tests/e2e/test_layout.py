@@ -26,7 +26,13 @@ from members.models import IntegrityRecord, UnitRegistration
 from reporting.assessments.models import Assessment, Round
 from reporting.coordination.models import CoordinationItem
 from reporting.models import AnnualReport
-from reviews.models import ExpertAssignment, Objection, PartyGroupMeeting, PublicNotice
+from reviews.models import (
+    ExpertAssignment,
+    ExpertProfile,
+    Objection,
+    PartyGroupMeeting,
+    PublicNotice,
+)
 from tests.e2e.test_accessibility import REGISTRANT, arrange, sign_in
 from tests.site.test_every_url import _walk
 
@@ -59,6 +65,11 @@ CANDIDATES = {
     "decisions:meeting": lambda u: [{"pk": pk} for pk in _ids(PartyGroupMeeting)],
     "consortia:decide_lead_change": lambda u: [{"pk": pk} for pk in _ids(LeadChange)],
     "members:registration_detail": lambda u: [{"pk": pk} for pk in _ids(UnitRegistration)],
+    "experts:registration_detail": lambda u: [
+        {"pk": pk} for pk in _ids(ExpertProfile, registered_via="self", status="pending")
+    ],
+    "experts:expert": lambda u: [{"pk": pk} for pk in _ids(ExpertProfile)],
+    "experts:rate": lambda u: [{"pk": pk} for pk in _ids(ExpertAssignment, status="submitted")],
     "reporting:detail": lambda u: [{"pk": pk} for pk in _ids(AnnualReport)],
     "coordination:detail": lambda u: [{"pk": pk} for pk in _ids(CoordinationItem)],
     "guides:detail": lambda u: [{"pk": pk} for pk in _ids(Guide)],
@@ -171,6 +182,11 @@ NOT_PAGES = {
     "assessments:rectification": "POST",
     "assessments:recheck": "POST",
     "assessments:pdf": "a PDF",
+    "experts:register_confirm": "a mailed link's token (the accessibility test opens one)",
+    "experts:registration_decide": "POST",
+    "experts:registration_cv": "a file",
+    "experts:expert_status": "POST",
+    "experts:expert_misconduct": "POST",
 }
 
 

@@ -230,9 +230,11 @@ def test_it_refuses_to_assign_an_expert_employed_by_a_member_unit(alice, charlie
     assert assignment.method == "manual" and assignment.assessment_id == assessment.pk
     with pytest.raises(ValidationError) as again:
         experts.assign_expert(actor=charlie, assessment=assessment, expert=ok)
-    assert again.value.messages == ["该专家已被指派过本考核评估（含已回避的），不能重复指派。"]
+    assert again.value.messages == [
+        "该专家已被邀请过本考核评估（含已回避、谢绝的），不能重复指派。"
+    ]
     told = Notification.objects.get(event="expert_assigned", recipient=ok.user)
-    assert told.subject == f"【评审任务】{assessment.display_name}"
+    assert told.subject == f"【评审邀请】{assessment.display_name}"
     assert "自评材料" in told.body and assessment.consortium.lead.name in told.body
 
 

@@ -18,7 +18,7 @@ from liaoyang_consortia.models import Notification
 from members.models import IndustryField
 from members.roles import Role
 from reviews.experts import services as experts
-from reviews.experts.demo import seed_experts
+from reviews.experts.demo import EXPERTS, seed_experts
 from reviews.experts.services import Candidate
 from reviews.experts.views import panel_context
 from reviews.models import Criterion, ExpertAssignment, ExpertProfile, ScoreSheet
@@ -346,7 +346,7 @@ def test_it_keeps_the_declaration_form_input_when_it_is_incomplete(client, alice
     )
     assert response.status_code == 422
     body = response.content.decode()
-    assert "请选择是否存在利害关系。" in body and "待核实" in body
+    assert "请选择接受、回避或谢绝。" in body and "待核实" in body
 
 
 @pytest.mark.django_db
@@ -723,7 +723,7 @@ def test_it_seeds_the_demo_experts_idempotently():
     first = seed_experts(users)
     second = seed_experts(users)
     assert [e.pk for e in first] == [e.pk for e in second]
-    assert ExpertProfile.objects.count() == 10
+    assert ExpertProfile.objects.count() == len(EXPERTS) == 11
     expert1 = ExpertProfile.objects.get(user__username="expert1")
     assert expert1.employer == users["expert1"].profile.organization
     assert expert1.name == "杨文涛"

@@ -43,6 +43,7 @@ from reporting.assessments.models import (
 )
 from reporting.coordination.models import CoordinationItem
 from reporting.models import AnnualReport, SupportRecord
+from reviews.experts import services_registration as expert_registration
 from reviews.models import (
     ExpertAssignment,
     ExpertProfile,
@@ -90,6 +91,24 @@ def project_url_names():
 
 def _pdf(name="证明材料.pdf"):
     return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+
+def _expert_registrations(unit, serial):
+    """Two self-registered experts employed by the unit: one whose e-mail is unconfirmed (its
+    link is public) and one waiting for city staff (DESIGN.md §16)."""
+    made = [
+        expert_registration.register_expert(
+            name=f"自荐专家{serial}{n}",
+            email=f"expert{serial}{n}@example.invalid",
+            password="Expert-pass-2026",
+            details=expert_registration.ProfileDetails(
+                phone="13900000002", email=f"expert{serial}{n}@example.invalid", employer=unit
+            ),
+            cv=_pdf("简历.pdf"),
+        )
+        for n in range(2)
+    ]
+    return made[0], expert_registration.confirm_email(token=made[1].email_token)
 
 
 @arranging
@@ -175,6 +194,16 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         method=ExpertAssignment.Method.MANUAL,
         sheet=sheet,
         assigned_by=charlie,
+    )
+    # A submitted review (of the named application) that city staff may rate.
+    rated_assignment = ExpertAssignment.objects.create(
+        application=named,
+        expert=reviewer,
+        method=ExpertAssignment.Method.MANUAL,
+        sheet=sheet,
+        assigned_by=charlie,
+        status=ExpertAssignment.Status.SUBMITTED,
+        submitted_at=timezone.now(),
     )
     # The consortium's assessment, with city staff at their intake check (experts may be
     # drawn for it). The state is set directly: the field is protected.
@@ -281,10 +310,13 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         reason="矩阵测试。",
         created_by=charlie,
     )
+    unconfirmed_expert, pending_expert = _expert_registrations(unit, serial)
     return {
         "integrity_record": integrity_record,
         "registration": registration,
         "email_token": newcomer.email_token,
+        "expert_email_token": unconfirmed_expert.email_token,
+        "expert_registration": pending_expert,
         "captcha": CaptchaStore.generate_key(),
         "application": application,
         "member": application.memberships.exclude(role="lead").first(),
@@ -304,6 +336,7 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         "objection": objection,
         "meeting": meeting,
         "assignment": assignment,
+        "rated_assignment": rated_assignment,
         "assessment": assessment,
         "assessment_evidence": assessment_evidence,
         "proposal": proposal,
@@ -455,6 +488,10 @@ URL_ARGUMENTS = {
     "experts:assessment_panel": lambda o: {"pk": o["assessment"].pk},
     "experts:assessment_draw": lambda o: {"pk": o["assessment"].pk},
     "experts:assessment_assign": lambda o: {"pk": o["assessment"].pk},
+    "experts:expert": lambda o: {"pk": o["assignment"].expert_id},
+    "experts:expert_status": lambda o: {"pk": o["assignment"].expert_id},
+    "experts:expert_misconduct": lambda o: {"pk": o["assignment"].expert_id},
+    "experts:rate": lambda o: {"pk": o["rated_assignment"].pk},
     "notices:detail": lambda o: {"pk": o["notice"].pk},
     "notices:file_objection": lambda o: {"pk": o["notice"].pk},
     "notices:thanks": lambda o: {"pk": o["notice"].pk},
@@ -496,6 +533,10 @@ URL_ARGUMENTS = {
     "members:registration_detail": lambda o: {"pk": o["registration"].pk},
     "members:registration_decide": lambda o: {"pk": o["registration"].pk},
     "members:registration_licence": lambda o: {"pk": o["registration"].pk},
+    "experts:register_confirm": lambda o: {"token": o["expert_email_token"]},
+    "experts:registration_detail": lambda o: {"pk": o["expert_registration"].pk},
+    "experts:registration_decide": lambda o: {"pk": o["expert_registration"].pk},
+    "experts:registration_cv": lambda o: {"pk": o["expert_registration"].pk},
 }
 
 # URLs that are never requested by the matrix: logging out ends the session.
@@ -601,6 +642,11 @@ MATRIX = {
     "experts:declare":                       "POST LLL ... ... ... ... ... ... +.. ...",
     "experts:score":                         "GET  LLL ... ... ... ... ... ... ... ...",
     "experts:pool":                          "GET  L . . . . . 2 . 2",
+    "experts:pool_export":                   "GET  L . . . . . 2 . 2",
+    "experts:expert":                        "GET  LLL ... ... ... ... ... 222 ... 222",
+    "experts:expert_status":                 "POST LLL ... ... ... ... ... +++ ... +++",
+    "experts:expert_misconduct":             "POST LLL ... ... ... ... ... +++ ... +++",
+    "experts:rate":                          "GET  LLL ... ... ... ... ... 222 ... 222",
     "experts:panel":                         "GET  LLL ... ... ... ... ... 222 ... 222",
     "experts:draw":                          "POST LLL ... ... ... ... ... +++ ... +++",
     "experts:assign":                        "POST LLL ... ... ... ... ... +++ ... +++",
@@ -699,6 +745,17 @@ MATRIX = {
     "members:registration_detail":           "GET  LLL 3.. .3. ... 22. ..2 ... ... ...",
     "members:registration_decide":           "POST LLL ... ... ... ++. ..+ ... ... ...",
     "members:registration_licence":          "GET  LLL 2.. .2. ... 22. ..2 ... ... ...",
+    "experts:register":                      "GET  2 2 2 2 2 2 2 2 2",
+    "experts:register_done":                 "GET  2 2 2 2 2 2 2 2 2",
+    "experts:register_confirm":              "GET  222 222 222 222 222 222 222 222 222",
+    "experts:register_resend":               "GET  2 2 2 2 2 2 2 2 2",
+    "experts:registrations":                 "GET  L . . . . . 2 . .",
+    "experts:registration_detail":           "GET  LLL ... ... ... ... ... 222 ... ...",
+    "experts:registration_decide":           "POST LLL ... ... ... ... ... +++ ... ...",
+    "experts:registration_cv":               "GET  LLL ... ... ... ... ... 222 ... ...",
+    "experts:profile":                       "GET  L . . . . . . 2 .",
+    "experts:profile_update":                "POST L . . . . . . u .",
+    "experts:profile_confirm":               "POST L . . . . . . + .",
 }
 # fmt: on
 CODES["u"] = 422  # an empty public form: refused with its errors, nothing saved

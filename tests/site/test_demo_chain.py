@@ -47,10 +47,12 @@ def _ready():
 
 def _pool(application):
     """The experts a draw for this application may pick (the service's own rule)."""
+    today = timezone.localdate()
     return experts.eligible(
-        experts._candidates(application),
+        experts._candidates(application, today=today),
         experts.member_unit_ids(application),
         application.industry_field_id,
+        PolicyVersion.in_force(today).expert_yearly_cap,
     )
 
 

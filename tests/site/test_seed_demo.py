@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # The lead units' users: applicant_a and applicant_b, the documented two, and one for each
 # other demo application's lead (applicant_c … applicant_n); the ten experts.
 APPLICANTS = {f"applicant_{letter}" for letter in "abcdefghijklmn"}
-EXPERTS = {f"expert{n}" for n in range(1, 11)}
+EXPERTS = {f"expert{n}" for n in range(1, 12)}
 DEMO_USERS = {"admin", "city_staff", "county_baita", "county_dengta"} | APPLICANTS | EXPERTS
 # The self-registered units' first users (members/accounts/demo.py), who sign in by e-mail.
 REGISTRANTS = {"zhoumin@demo.invalid", "wuhao@demo.invalid"}
@@ -49,13 +49,15 @@ def _rows():
                 e.title,
                 e.employer_id,
                 e.phone,
+                e.status,
+                e.keywords,
                 *sorted(map(str, e.fields.all())),
             )
             for e in ExpertProfile.objects.select_related("user").prefetch_related("fields")
         ),
         "assignments": sorted(
             ExpertAssignment.objects.filter(application__isnull=False).values_list(
-                "application_id", "expert_id"
+                "application_id", "expert_id", "status", "replaces__expert_id"
             )
         ),
         # The assessment demo's experts (reporting/assessments/demo.py).
@@ -82,7 +84,12 @@ def test_it_gives_the_same_users_when_run_twice(settings, capsys):
     assert _snapshot() == first
     assert _rows() == rows
     # 14, and applicant_e's re-application named for the assessment demo.
-    assert len(rows["applications"]) == 15 and len(rows["experts"]) == 10
+    assert len(rows["applications"]) == 15 and len(rows["experts"]) == 11
+    # The library (reviews/experts/demo.py): one 暂停, a decline and an expiry, each replaced.
+    assert [e[0] for e in rows["experts"] if e[5] == "suspended"] == ["expert9"]
+    ended = [a for a in rows["assignments"] if a[2] in ("declined", "expired")]
+    assert sorted(a[2] for a in ended) == ["declined", "expired"]
+    assert len([a for a in rows["assignments"] if a[3] is not None]) == 2
     # City staff's 诚信记录 list has a record in force and one ended early.
     assert [r[4] is None for r in rows["integrity"]].count(True) == 1
     assert len(rows["integrity"]) == 2

@@ -13,6 +13,7 @@ from reporting.assessments.demo import seed_assessed_consortia, seed_assessments
 from reporting.coordination.demo import seed_coordination
 from reporting.demo import seed_reports
 from reporting.support.demo import seed_support
+from reviews.experts.demo import seed_library
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         seed_coordination(users)
         seed_guides(users)
         seed_intents(users)
+        seed_library(users)
         seed_integrity_records(users)
         registrants = seed_registrations(users, password=password)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {password}）："))
