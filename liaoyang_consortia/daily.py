@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from applications import policy, selectors, workflow
 from applications.models import Application, DeadlineReminder
-from liaoyang_consortia import notifications
+from liaoyang_consortia import health, notifications
 from members.models import PolicyVersion
 
 logger = logging.getLogger(__name__)
 
+DAILY_JOB = health.DAILY_JOB
 AUDIENCE = {"applicant": "applicant", "county": "county", "city": "city"}
 
 
@@ -72,6 +73,7 @@ def run_daily_jobs(today=None) -> list[str]:
     from reviews.notices.services import close_ended_notices
 
     today = today or timezone.localdate()
+    health.job_started(DAILY_JOB)
     report = []
     closed = close_ended_notices(today=today)
     report.append(_("公示期满转党组会议审议：%(n)d件") % {"n": len(closed)})
@@ -84,4 +86,6 @@ def run_daily_jobs(today=None) -> list[str]:
     report.append(_("补发通知邮件：%(n)d封") % {"n": sent})
     for line in report:
         logger.info(line)
+    # Only a run that got to the end counts for /healthz (a crash leaves it stale).
+    health.job_finished(DAILY_JOB)
     return report

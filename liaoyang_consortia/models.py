@@ -160,3 +160,21 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.version}"
+
+
+class JobRun(models.Model):
+    """When a scheduled job last started and finished (the daily job: /healthz says it is
+    stale after 26 hours). `first_seen_at` dates a new install, which is not stale before
+    its first night."""
+
+    name = models.CharField(_("任务"), max_length=40, primary_key=True)
+    first_seen_at = models.DateTimeField(_("首次记录时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("最近开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("最近完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行记录")
+        verbose_name_plural = _("定时任务运行记录")
+
+    def __str__(self):
+        return self.name

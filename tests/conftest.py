@@ -158,3 +158,13 @@ def role_users(alice, bob, charlie, dora, erin):
         Role.EXPERT: dora,
         Role.ADMIN: erin,
     }
+
+
+@pytest.fixture
+def worker_answers(monkeypatch):
+    """/healthz as if a Celery worker answered its ping: the suite's web tests run no
+    worker (tests/integration/test_health_worker.py pings a real one), and a page-wide test
+    (every URL, the matrix) is about the page, not the worker."""
+    from liaoyang_consortia import health
+
+    monkeypatch.setattr(health, "worker_status", lambda: "ok (1)")

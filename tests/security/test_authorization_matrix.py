@@ -785,6 +785,7 @@ def _matches(code, response):
     return response.status_code == CODES[code]
 
 
+@pytest.mark.usefixtures("worker_answers")
 def test_it_answers_every_role_as_the_matrix_says(
     client, alice, bob, charlie, dora, erin, settings, tmp_path
 ):

@@ -108,6 +108,7 @@ def test_it_knows_how_to_fill_every_url_with_arguments():
     assert unknown == [], f"teach ARGUMENTS in test_every_url about {unknown}"
 
 
+@pytest.mark.usefixtures("worker_answers")
 @pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
 def test_it_never_answers_500(client, role, role_users):
     OrganizationFactory()
