@@ -65,18 +65,18 @@ def _run(name):
     return run
 
 
-def job_started(name) -> None:
+def _stamp(name, field) -> None:
     from liaoyang_consortia.models import JobRun
 
-    _run(name)
-    JobRun.objects.filter(name=name).update(started_at=timezone.now())
+    JobRun.objects.update_or_create(name=name, defaults={field: timezone.now()})
+
+
+def job_started(name) -> None:
+    _stamp(name, "started_at")
 
 
 def job_finished(name) -> None:
-    from liaoyang_consortia.models import JobRun
-
-    _run(name)
-    JobRun.objects.filter(name=name).update(finished_at=timezone.now())
+    _stamp(name, "finished_at")
 
 
 def beat_status(now=None) -> tuple[str, str | None]:

@@ -129,19 +129,23 @@ def new_email_token(registration) -> None:
     registration.email_token_expires_at = timezone.now() + timedelta(hours=EMAIL_CONFIRMATION_HOURS)
 
 
-def _email_owner_told(existing, *, ip) -> None:
-    """Someone registered with an address that has an account: its owner is told (what the
+def tell_email_owner(
+    existing, *, ip, what: str, hint: str, event: str, outcome: str, path: str
+) -> None:
+    """Someone registered (`what`: 单位, 评审专家) with an address that has an account: its
+    owner is told, with `hint` on what to do instead, and the attempt is audited. What the
     person registering sees is the same as for a new address, so nobody learns whether an
-    address has an account)."""
+    address has an account. Shared by unit and expert registration."""
     notifications.notify(
         recipients=[existing],
-        event="registration_email_taken",
-        subject=_("【辽阳市创新联合体管理平台】有人用您的邮箱注册"),
+        event=event,
+        subject=_("【辽阳市创新联合体管理平台】有人用您的邮箱注册%(what)s") % {"what": what},
         body=_(
-            "您好！\n\n刚才有人用您的邮箱在辽阳市创新联合体管理平台注册单位。该邮箱已有账号，"
+            "您好！\n\n刚才有人用您的邮箱在辽阳市创新联合体管理平台注册%(what)s。该邮箱已有账号，"
             "因此没有新建账号。如果是您本人，请直接登录；忘记密码可在登录页点击“忘记密码”找回。"
-            "如需注册另一家单位，请使用其他邮箱。\n\n如果不是您本人操作，请忽略本邮件。"
-        ),
+            "%(hint)s\n\n如果不是您本人操作，请忽略本邮件。"
+        )
+        % {"what": what, "hint": hint},
         url=reverse("password_reset"),
         to_inactive=True,
     )
@@ -149,8 +153,20 @@ def _email_owner_told(existing, *, ip) -> None:
         kind=AuditEvent.Kind.REGISTRATION,
         actor=None,
         ip=ip,
+        path=path,
+        detail={"outcome": outcome, "user": existing.pk},
+    )
+
+
+def _email_owner_told(existing, *, ip) -> None:
+    tell_email_owner(
+        existing,
+        ip=ip,
+        what=_("单位"),
+        hint=_("如需注册另一家单位，请使用其他邮箱。"),
+        event="registration_email_taken",
+        outcome="email_taken",
         path=reverse("accounts:register"),
-        detail={"outcome": "email_taken", "user": existing.pk},
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from liaoyang_consortia.notifications import notify
 from members.models import PolicyVersion
 from reviews.experts import rules, services, subjects
+from reviews.experts.selectors import SUBJECT_RELATED
 from reviews.models import ExpertAssignment, ExpertProfile
 from reviews.workdays import load_overrides
 
@@ -35,7 +36,7 @@ def remind_invitations(*, today: date) -> int:
             respond_by__gte=today,
             reminded_at__isnull=True,
         )
-        .select_related(*_subject_related(), "expert__user")
+        .select_related(*SUBJECT_RELATED, "expert__user")
         .order_by("pk")
     )
     sent = 0
@@ -68,10 +69,6 @@ def remind_invitations(*, today: date) -> int:
             )
         sent += 1
     return sent
-
-
-def _subject_related():
-    return ("application__lead", "assessment__consortium__lead", "assessment__round")
 
 
 def expire_invitations(*, today: date, rng=None) -> int:

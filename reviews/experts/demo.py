@@ -251,11 +251,7 @@ def _busiest_at_the_cap(*, today):
     counted = (
         ExpertAssignment.objects.filter(
             assigned_at__year=today.year,
-            status__in=[
-                ExpertAssignment.Status.PENDING,
-                ExpertAssignment.Status.ACCEPTED,
-                ExpertAssignment.Status.SUBMITTED,
-            ],
+            status__in=ExpertAssignment.COUNTED,
         )
         .values("expert_id")
         .annotate(n=Count("id"))

@@ -215,6 +215,9 @@ class ExpertAssignment(models.Model):
     # Invitations that ended without a review: they count for nothing (the minimum, the
     # majority, the yearly cap) but stay as the subject's invitation history.
     ENDED = (Status.RECUSED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN)
+    # The rest count towards the expert's yearly cap: answered yes, or not yet answered
+    # (else open invitations could take an expert past it).
+    COUNTED = (Status.PENDING, Status.ACCEPTED, Status.SUBMITTED)
 
     class Method(models.TextChoices):
         DRAW = "draw", _("随机抽取")

@@ -22,9 +22,6 @@ from reviews.experts.models import ExpertAssignment, ExpertAvoidance, ExpertProf
 from reviews.workdays import load_overrides
 
 A = ExpertAssignment.Status
-# An invitation that never became a review does not count towards the yearly cap (the
-# draw's count, reviews.experts.services.reviews_this_year, uses the same set).
-NOT_COUNTED = ExpertAssignment.ENDED
 
 
 @dataclass
@@ -63,7 +60,7 @@ def _tally(rows, *, year: int, overrides) -> _Tally:
     t = _Tally()
     for status, assigned_at, submitted_at, rating in rows:
         invited = _local_day(assigned_at)
-        if invited is not None and invited.year == year and status not in NOT_COUNTED:
+        if invited is not None and invited.year == year and status in ExpertAssignment.COUNTED:
             t.this_year += 1
         if status == A.SUBMITTED:
             t.submitted += 1

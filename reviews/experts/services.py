@@ -39,9 +39,6 @@ from reviews.models import Criterion, ExpertAssignment, ExpertAvoidance, ExpertP
 from reviews.workdays import load_overrides
 
 Status = ExpertAssignment.Status
-# An invitation that counts towards the expert's yearly cap: answered yes, or not yet
-# answered (else open invitations could take an expert past it).
-COUNTED = (Status.PENDING, Status.ACCEPTED, Status.SUBMITTED)
 # Still open: a withdrawal ends these.
 OPEN_INVITATIONS = (Status.PENDING, Status.ACCEPTED)
 
@@ -77,7 +74,9 @@ def reviews_this_year(expert_ids, *, year: int) -> dict[int, int]:
     """Invitations this calendar year that count towards the cap, per expert (one query)."""
     rows = (
         ExpertAssignment.objects.filter(
-            expert_id__in=list(expert_ids), assigned_at__year=year, status__in=COUNTED
+            expert_id__in=list(expert_ids),
+            assigned_at__year=year,
+            status__in=ExpertAssignment.COUNTED,
         )
         .values("expert_id")
         .annotate(n=Count("id"))

@@ -22,7 +22,7 @@ from applications.uploads import DOCX, PDF, inspect_upload
 from liaoyang_consortia import audit, notifications
 from liaoyang_consortia.models import AuditEvent
 from members.accounts.selectors import token_q
-from members.accounts.services import email_link_refusal, new_email_token
+from members.accounts.services import email_link_refusal, new_email_token, tell_email_owner
 from members.models import UserProfile
 from members.roles import Role, has_role
 from members.validators import normalize_mobile
@@ -141,25 +141,14 @@ def _send_confirmation(profile) -> None:
 
 
 def _email_owner_told(existing, *, ip) -> None:
-    """The address has an account: its owner is told; the person registering sees the same
-    page as for a new address (members.accounts' rule: nobody learns whether it has one)."""
-    notifications.notify(
-        recipients=[existing],
-        event="expert_registration_email_taken",
-        subject=_("【辽阳市创新联合体管理平台】有人用您的邮箱注册评审专家"),
-        body=_(
-            "您好！\n\n刚才有人用您的邮箱在辽阳市创新联合体管理平台注册评审专家。该邮箱已有账号，"
-            "因此没有新建账号。如果是您本人，请直接登录；忘记密码可在登录页点击“忘记密码”找回。"
-            "已有账号需要加入专家库的，请联系市科技局。\n\n如果不是您本人操作，请忽略本邮件。"
-        ),
-        url=reverse("password_reset"),
-        to_inactive=True,
-    )
-    audit.record(
-        kind=AuditEvent.Kind.REGISTRATION,
+    tell_email_owner(
+        existing,
         ip=ip,
+        what=_("评审专家"),
+        hint=_("已有账号需要加入专家库的，请联系市科技局。"),
+        event="expert_registration_email_taken",
+        outcome="expert_email_taken",
         path=reverse("experts:register"),
-        detail={"outcome": "expert_email_taken", "user": existing.pk},
     )
 
 
