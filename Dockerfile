@@ -20,8 +20,12 @@ WORKDIR /app
 
 # Flat layout: the templates, static files and locale live beside the packages, so the code
 # runs from /app (PYTHONPATH) and the install is there for the dependencies.
+# Exactly the locked packages, each checked against its hash (make lock writes the file),
+# in a layer of their own so a code change does not reinstall them.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/base.txt
 COPY . .
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build ./*.egg-info
 
 # Static files are baked into the image (served by WhiteNoise). The key below exists only for
