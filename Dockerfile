@@ -22,8 +22,10 @@ WORKDIR /app
 # runs from /app (PYTHONPATH) and the install is there for the dependencies.
 # Exactly the locked packages, each checked against its hash (make lock writes the file),
 # in a layer of their own so a code change does not reinstall them.
-COPY requirements/base.txt requirements/base.txt
-RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/base.txt
+# REQUIREMENTS=s3 adds django-storages for uploads in object storage (UPLOAD_STORAGE=s3).
+ARG REQUIREMENTS=base
+COPY requirements/ requirements/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r "requirements/${REQUIREMENTS}.txt"
 COPY . .
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build ./*.egg-info

@@ -186,8 +186,35 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # Hashed, compressed static files in production. The test server finds static files by
 # their plain names, so the suite turns this off (and checks collectstatic separately).
 STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+# Where uploads are kept. The local folder (MEDIA_ROOT) by default; with several web replicas,
+# S3-compatible object storage shared by all of them (django-storages, the "s3" extra:
+# requirements/s3.txt). The code only ever reads an upload through the storage API
+# (FieldFile.open), so either works; the bucket must stay private: files are served by the
+# permission-checking views, never by a bucket URL.
+UPLOAD_STORAGE = env.str("UPLOAD_STORAGE", default="local")
+if UPLOAD_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("UPLOAD_STORAGE 只能是 local 或 s3 / must be local or s3")
+if UPLOAD_STORAGE == "s3":
+    _uploads = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            # A government cloud's own object storage, or MinIO: its address, not AWS's.
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY_ID"),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY"),
+            "location": env.str("S3_PREFIX", default="uploads"),
+            "default_acl": "private",
+            # Two uploads with one name must not replace each other, as on the local folder.
+            "file_overwrite": False,
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+        },
+    }
+else:
+    _uploads = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _uploads,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

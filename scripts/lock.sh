@@ -23,4 +23,5 @@ mkdir -p requirements
 export_lock requirements/base.txt
 export_lock requirements/test.txt test
 export_lock requirements/bench.txt test bench
-echo ">> uv.lock and requirements/{base,test,bench}.txt written"
+export_lock requirements/s3.txt s3
+echo ">> uv.lock and requirements/{base,test,bench,s3}.txt written"

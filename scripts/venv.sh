@@ -3,6 +3,7 @@
 #   scripts/venv.sh          # runtime dependencies   (requirements/base.txt)
 #   scripts/venv.sh test     # plus the test tools    (requirements/test.txt)
 #   scripts/venv.sh bench    # plus locust            (requirements/bench.txt)
+#   scripts/venv.sh s3       # runtime + django-storages for UPLOAD_STORAGE=s3
 # requirements/*.txt are exported from uv.lock by `make lock` (scripts/lock.sh); pip installs
 # them in hash-checking mode, so a package that differs by a byte from the locked one is
 # refused. Reinstalls only when the chosen file changed since the last install.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 extras=${1:-base}
 lock="requirements/${extras}.txt"
-[[ -f $lock ]] || { echo "没有锁定文件 $lock（可选：base、test、bench）" >&2; exit 2; }
+[[ -f $lock ]] || { echo "没有锁定文件 $lock（可选：base、test、bench、s3）" >&2; exit 2; }
 # Debian's interpreter, not a pyenv one: a venv under /root cannot be read by the
 # postgres user the test services run as.
 PY=${PYTHON:-/usr/bin/python3}
