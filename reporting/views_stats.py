@@ -31,15 +31,15 @@ def city_only(view):
 @city_only
 def index(request):
     year = stats.parse_year(request.GET.get("year"))
-    tables, computed_at = stats.page_tables(year)
+    page = stats.page_tables(year)
     return render(
         request,
         "reporting/stats.html",
         {
             "year": year,
-            "years": stats.available_years(),
-            "tables": tables,
-            "computed_at": computed_at,
+            "years": page.years,
+            "tables": page.tables,
+            "computed_at": page.computed_at,
             "refresh_minutes": stats.PAGE_CACHE_SECONDS // 60,
             "query": f"?year={year}" if year else "",
         },
