@@ -8,9 +8,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app
 
 # WeasyPrint's runtime libraries; Noto CJK so Chinese text renders (DESIGN.md §7).
-RUN apt-get update \
+# pg_dump and pg_restore for make backup / restore (docker compose run --rm backup), at the
+# major version of docker-compose's server (postgres:16) from the PostgreSQL project's apt
+# repository: bookworm's own client is 15, and pg_dump refuses a server newer than itself.
+ARG PG_MAJOR=16
+RUN python -c "import urllib.request as u; u.urlretrieve('https://www.postgresql.org/media/keys/ACCC4CF8.asc', '/usr/share/keyrings/pgdg.asc')" \
+    && echo "deb [signed-by=/usr/share/keyrings/pgdg.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+        > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
+        "postgresql-client-${PG_MAJOR}" \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system app \
