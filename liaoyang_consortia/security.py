@@ -103,17 +103,18 @@ def otp_view(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            devices = confirmed or [setup]
             token = form.cleaned_data["token"]
+            # Whether a device was held back before this try, not after it: a first wrong
+            # code itself starts the wait, and must be told as wrong, not as "too many".
+            devices = [d for d in (confirmed or [setup]) if d.verify_is_allowed()[0]]
             for device in devices:
-                allowed, _details = device.verify_is_allowed()
-                if allowed and device.verify_token(token):
+                if device.verify_token(token):
                     if not device.confirmed:
                         device.confirmed = True
                         device.save(update_fields=["confirmed"])
                     otp_login(request, device)
                     return HttpResponseRedirect(_safe_next(request))
-            if not any(device.verify_is_allowed()[0] for device in devices):
+            if not devices:
                 form.add_error(
                     "token", _("验证码错误次数过多，请稍候再试（等待时间随错误次数增加）。")
                 )

@@ -21,8 +21,9 @@ export REQUIRE_2FA=0
 export DJANGO_ALLOW_ASYNC_UNSAFE=true  # Playwright's sync API beside live_server
 export MEDIA_ROOT="$SERVICES_DIR/media"
 export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
-# The suite runs with DEBUG off, as production does. Production's hashed static files are
-# checked by collecting them; the browser tests' server finds files by their plain names.
+# The suite runs with DEBUG off and production's hashed static files (STATIC_MANIFEST on by
+# default with DEBUG off): every page renders with the manifest's names, and the browser
+# tests' server serves them through WhiteNoise from STATIC_ROOT (tests/conftest.py).
 export STATIC_ROOT="$SERVICES_DIR/static"
 
 .venv/bin/ruff check .
@@ -37,6 +38,6 @@ env -u DJANGO_ALLOW_ASYNC_UNSAFE DEBUG=0 SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECON
   .venv/bin/python manage.py check --deploy --fail-level WARNING
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "模型有未生成的迁移：运行 python manage.py makemigrations" >&2; exit 1; }
-STATIC_MANIFEST=1 .venv/bin/python manage.py collectstatic --noinput -v0
-export STATIC_MANIFEST=0
+export STATIC_MANIFEST=1
+.venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python -m pytest "$@"

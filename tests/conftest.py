@@ -32,6 +32,7 @@ def pytest_configure(config):
     # test module is imported.
     initialize_app_registry()
     zeal_patch()
+    nplusone.install()
     config.addinivalue_line(
         "markers",
         "zeal_allow(*entries): N+1 allowances (zeal allowlist entries) for this test's own "
@@ -49,6 +50,23 @@ def _zeal_per_request():
         MIDDLEWARE=middleware, ZEAL_RAISE=True, ZEAL_ALLOWLIST=nplusone.ALLOWLIST
     ):
         yield
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, but with static files served as in production: by
+    WhiteNoise from STATIC_ROOT (collected by `make test`, hashed names when STATIC_MANIFEST
+    is on), not by Django's finders, which know no hashed name."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv(
+        "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = lambda handler: handler
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True)
