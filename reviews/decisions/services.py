@@ -83,9 +83,17 @@ def record_meeting(
     if waiting:
         raise ValidationError(waiting)
 
-    meeting = PartyGroupMeeting.objects.create(
-        meeting_date=meeting_date, minutes_number=minutes_number, recorded_by=actor
-    )
+    try:
+        # A savepoint: two clerks recording the same minutes at once both pass the check
+        # above; the unique index refuses the second, who is told as if it had been seen.
+        with transaction.atomic():
+            meeting = PartyGroupMeeting.objects.create(
+                meeting_date=meeting_date, minutes_number=minutes_number, recorded_by=actor
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            [_("会议纪要编号“%(number)s”已登记过，请核对。") % {"number": minutes_number}]
+        ) from exc
     MeetingDecision.objects.bulk_create(
         MeetingDecision(meeting=meeting, application_id=pk, outcome=outcome, reason=reason)
         for pk, outcome, reason in cleaned
