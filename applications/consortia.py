@@ -787,7 +787,11 @@ def decide_lead_change(*, actor, change, decision: str, note: str = "") -> LeadC
     recipients = [*lead_users(consortium)]
     if decision != "refuse":
         recipients += list(
-            get_user_model().objects.filter(is_active=True, groups=unit_group(change.old_lead))
+            # By the group's name: unit_group here would read (and maybe create) a second
+            # group row after lead_users' one, a repeated read on every decision.
+            get_user_model().objects.filter(
+                is_active=True, groups__name=unit_group_name(change.old_lead)
+            )
         )
     _tell(
         recipients,

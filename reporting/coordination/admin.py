@@ -32,7 +32,8 @@ class CoordinationItemAdmin(admin.ModelAdmin):
     list_display = ["consortium", "report", "sequence", "status", "department", "due_on"]
     list_filter = ["status", "department"]
     search_fields = ["consortium__name", "text", "reply"]
-    list_select_related = ["consortium", "report", "department"]
+    # report__consortium too: a report's str() names its consortium.
+    list_select_related = ["consortium", "report__consortium", "department"]
     inlines = [ProgressInline]
     # Read-mostly: a wrong text is corrected here; the course (status, assignment, reply)
     # goes through the services.

@@ -495,6 +495,7 @@ def withdraw_open(expert, *, rng=None) -> list[ExpertAssignment]:
         if not changed:
             continue  # answered meanwhile
         assignment.refresh_from_db()
+        assignment.expert = expert  # the same expert for all: not read again per invitation
         replace_ended(subject, assignment, rng=rng)
         withdrawn.append(assignment)
     return withdrawn

@@ -4,7 +4,12 @@ the same county and of another county. Only the status is asserted; the point is
 page, PDF or file of another unit leaks, and that a user who may not see an object gets
 404 (its existence is not confirmed with a 403).
 
-A URL missing from MATRIX fails the test: a new page must be given its expectations."""
+The admin is in the matrix too (issue 16, point 2): its rows are generated from the admin
+site's registry (tests/security/admin_urls.py), every page of every registered model with a
+real object, for every role and for a superuser and a staff user without permissions.
+
+A URL missing from MATRIX (or that admin_urls cannot classify) fails the test: a new page must
+be given its expectations."""
 
 import hashlib
 from datetime import date, timedelta
@@ -17,11 +22,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from zeal import zeal_ignore
 
 from applications import services
 from applications.guides.models import Guide, Intent
 from applications.models import (
     Consortium,
+    ConsortiumMember,
     ConsortiumProject,
     LeadChange,
     MemberChange,
@@ -60,6 +67,12 @@ from tests.factories import (
     make_user,
     valid_uscc,
 )
+from tests.security.admin_urls import (
+    ADMIN_NOT_REQUESTED,
+    ADMIN_ROLES,
+    admin_rows,
+    expected,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,18 +84,19 @@ OWNERS = ("alice", "mallory", "lin")
 # Cell codes: 2 = 200, 3 = a redirect elsewhere than the login page, L = 302 to the login
 # page, 4 = 403, . = 404, 5 = 405 (method not allowed: the URL only takes POST), + = may
 # act on it (a POST-only action the role is allowed: not sent, it would change the data).
-CODES = {"2": 200, "3": 302, "L": 302, "4": 403, ".": 404, "5": 405}
+# A = 302 to the admin's sign-in page, # x = 503 (admin rows only: the TOTP QR code without a QR library).
+CODES = {"2": 200, "3": 302, "L": 302, "A": 302, "4": 403, ".": 404, "5": 405, "x": 503}
 
 
 def _walk(patterns, prefix="", namespace=""):
     for p in patterns:
         if isinstance(p, URLResolver):
-            if p.namespace == "admin":
-                continue  # the admin has its own tests (tests/site/test_every_url.py)
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
             yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
         elif isinstance(p, URLPattern):
-            yield f"{namespace}{p.name}", p
+            # An unnamed pattern (the admin's old-style object addresses, its catch-all) is
+            # named by its pattern, so that it too must have a row.
+            yield f"{namespace}{p.name or f'<unnamed {prefix}{p.pattern}>'}", p
 
 
 def project_url_names():
@@ -768,9 +782,11 @@ def _cells(row):
 
 
 def test_it_has_an_expectation_for_every_url_of_the_project():
-    names = set(project_url_names()) - NOT_REQUESTED
-    assert sorted(names - set(MATRIX)) == [], "add these URLs to MATRIX"
-    assert sorted(set(MATRIX) - names) == [], "these URLs are gone: remove them from MATRIX"
+    names = set(project_url_names()) - NOT_REQUESTED - ADMIN_NOT_REQUESTED
+    rows = set(MATRIX) | {row.key for row in admin_rows()}
+    assert sorted(names - rows) == [], "add these URLs to MATRIX (admin: to admin_urls)"
+    assert sorted(rows - names) == [], "these URLs are gone: remove them from MATRIX"
+    assert not {n for n in MATRIX if n.startswith("admin:")}, "admin rows are generated"
     for name, row in MATRIX.items():
         method, cells = _cells(row)
         width = len(OWNERS) if name in URL_ARGUMENTS else 1
@@ -780,8 +796,12 @@ def test_it_has_an_expectation_for_every_url_of_the_project():
 def _matches(code, response):
     if code == "L":
         return response.status_code == 302 and "/accounts/login/" in response["Location"]
+    if code == "A":
+        return response.status_code == 302 and "/admin/login/" in response["Location"]
     if code == "3":
-        return response.status_code == 302 and "/accounts/login/" not in response["Location"]
+        return response.status_code == 302 and not any(
+            login in response["Location"] for login in ("/accounts/login/", "/admin/login/")
+        )
     return response.status_code == CODES[code]
 
 
@@ -817,3 +837,139 @@ def test_it_answers_every_role_as_the_matrix_says(
                     elif response.status_code != 404:
                         wrong.append(f"POST {url} as {role} ({owner}): {response.status_code}")
     assert wrong == [], "\n".join(wrong)
+
+
+@arranging
+def admin_objects(users):
+    """One real object of every model registered in the admin (the owner alice's where the
+    world has several), made here for the few kinds the world has none of."""
+    from django.contrib import admin as django_admin
+
+    for label, make in ADMIN_OBJECT_MAKERS.items():
+        model = next(m for m in django_admin.site._registry if m._meta.label_lower == label)
+        if not model._default_manager.exists():
+            make(users)
+    found = {
+        model._meta.label_lower: model._default_manager.order_by("pk").first()
+        for model in django_admin.site._registry
+    }
+    missing = sorted(label for label, obj in found.items() if obj is None)
+    assert missing == [], f"teach ADMIN_OBJECT_MAKERS to make one of {missing}"
+    return found
+
+
+def _make_axes_records(users):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    details = {"username": "mallory", "ip_address": "192.0.2.1", "user_agent": "matrix"}
+    AccessAttempt.objects.create(**details, failures_since_start=1)
+    AccessLog.objects.create(**details)
+    AccessFailureLog.objects.create(**details)
+
+
+def _make_beat_schedules(users):
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    CrontabSchedule.objects.create(minute="0", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude=41.27, longitude=123.17)
+    PeriodicTask.objects.create(name="矩阵测试", task="matrix.noop", interval=interval)
+
+
+def _make_reference_rows(users):
+    from members.models import UsccWhitelist
+    from reviews.models import CalendarDay
+
+    UsccWhitelist.objects.get_or_create(code="91211002MA0TEST01X", defaults={"reason": "矩阵测试"})
+    CalendarDay.objects.get_or_create(date=date(2026, 10, 1), defaults={"kind": "holiday"})
+
+
+def _make_chain_rows(users):
+    from reporting.assessments.models import Rectification
+    from reporting.models import ReminderLog
+
+    consortium = Consortium.objects.order_by("pk").first()
+    ConsortiumMember.objects.create(
+        consortium=consortium,
+        organization=consortium.lead,
+        role="lead",
+        joined_on=consortium.named_on,
+    )
+    ReminderLog.objects.create(
+        report=AnnualReport.objects.filter(consortium=consortium).first(),
+        kind="opening",
+        on_date=timezone.localdate(),
+    )
+    Rectification.objects.create(
+        assessment=Assessment.objects.filter(consortium=consortium).first(),
+        deadline=timezone.localdate() + timedelta(days=90),
+    )
+
+
+ADMIN_OBJECT_MAKERS = {
+    "applications.consortiummember": _make_chain_rows,
+    "axes.accessattempt": _make_axes_records,
+    "django_celery_beat.periodictask": _make_beat_schedules,
+    "members.usccwhitelist": _make_reference_rows,
+}
+
+
+@arranging
+def _admin_users(users):
+    """The matrix's users, a superuser and a staff user with no permission at all."""
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    stan = UserFactory(username="stan", is_staff=True)
+    return {**users, "root": root, "stan": stan}
+
+
+# The counts the README's summary quotes (issue 16, point 8): addresses in the matrix (the
+# admin's included), cells (address × role × owner) checked, and the admin's addresses.
+ADMIN_URLS = len(admin_rows())
+MATRIX_URLS = len(MATRIX) + ADMIN_URLS
+MATRIX_CELLS = sum(
+    len(code) for row in MATRIX.values() for code in _cells(row)[1].values()
+) + ADMIN_URLS * len(ADMIN_ROLES)
+
+
+@pytest.mark.usefixtures("worker_answers")
+def test_it_answers_every_role_in_the_admin_as_expected(
+    client, rf, alice, bob, charlie, dora, erin, settings, tmp_path
+):
+    """Every admin address × every role: admins see it all (but what the admin refuses to
+    everyone, e.g. adding to the audit trail), city staff what CITY_STAFF_ADMIN gives them, a
+    bare staff user the index only, everyone else the admin's sign-in page; never a 500."""
+    settings.MEDIA_ROOT = tmp_path
+    users, _ = build_world(alice, bob, charlie, dora, erin)
+    users = _admin_users(users)
+    with zeal_ignore():  # signing in is not what is measured here
+        for role in ("charlie", "erin", "root"):
+            _login(client, users[role])  # their TOTP devices exist, the TOTP admin shows one
+    objects = admin_objects(users)
+    superuser_request = rf.get("/admin/")
+    superuser_request.user = users["root"]
+    rows = admin_rows()
+    urls = {row: row.url(objects, users) for row in rows}
+    wrong = []
+    for role in ADMIN_ROLES:
+        with zeal_ignore():  # changing users is not what is measured here
+            client.logout()
+            if users[role]:
+                _login(client, users[role])
+        for row in rows:
+            code = expected(row, role, superuser_request)
+            try:
+                response = client.get(urls[row])
+            except Exception as exc:  # a 500 (the test client re-raises it): say which
+                wrong.append(f"GET {urls[row]} as {role}: {type(exc).__name__}: {exc}")
+                continue
+            if not _matches(code, response):
+                wrong.append(f"GET {urls[row]} as {role}: {response.status_code}, expected {code}")
+    assert wrong == [], "\n".join(wrong)
+    assert len(rows) == ADMIN_URLS
