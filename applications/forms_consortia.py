@@ -163,6 +163,7 @@ class LeadDecisionForm(forms.Form):
 
     def __init__(self, *args, needs_approval=True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.needs_approval = needs_approval
         allowed = {"approve", "refuse"} if needs_approval else {"acknowledge"}
         self.fields["decision"].choices = [
             c for c in self.fields["decision"].choices if c[0] in allowed

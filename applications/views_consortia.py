@@ -63,8 +63,13 @@ def _page(request, consortium, bound=None, status=200):
             )
     pending = page["pending_lead_change"]
     if pending is not None and is_city and active:
-        pending.needs_approval_now = consortia.lead_change_needs_approval(
-            pending, today=page["today"]
+        # A refused decision's form already knows (its view asked): asking again would
+        # read the consortium's projects a second time in the request.
+        refused = bound.get("decide")
+        pending.needs_approval_now = (
+            refused.needs_approval
+            if refused is not None
+            else consortia.lead_change_needs_approval(pending, today=page["today"])
         )
         pending.decision_form = bound.get("decide") or forms.LeadDecisionForm(
             prefix="decide", needs_approval=pending.needs_approval_now

@@ -4,19 +4,30 @@ answer with a server error nor lose a draft: after any post the application stil
 in the same state, and the fields outside the posted section keep their values.
 
 Each example runs in a savepoint rolled back afterwards, so examples do not pile up and a
-database error in one example cannot poison the next."""
+database error in one example cannot poison the next.
+
+Every form (issue 16, point 1): the end of this file collects every Form and ModelForm class
+of the project and fails on one without a driver in tests/security/fuzz_registry.py; the
+forms no hand-written test drives are posted by one generic test, as the right role through
+their real view, with files of the wrong kind for a FileField. Each driver must reach its
+form (a refusal, 422, seen at least once); the application's draft sections, the
+self-assessment and the expert's score sheet must show again what was typed when refused."""
 
 import hashlib
+import importlib
+import pkgutil
 from datetime import date, timedelta
 
 import pytest
 from captcha.models import CaptchaStore
 from django import forms as django_forms
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,8 +47,8 @@ from reporting import forms as report_forms
 from reporting import services as report_services
 from reporting.models import AnnualReport
 from reviews.models import PublicNotice
-from reviews.notices.forms import ObjectionForm
-from tests.factories import PASSWORD, make_complete_application
+from tests.factories import MINIMAL_PDF, PASSWORD, make_complete_application
+from tests.security.fuzz_registry import DRIVERS, EXCLUDED, Driver, Existing
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +59,8 @@ FUZZ = settings(
     database=None,  # nothing written to .hypothesis/: derandomized runs replay nothing
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# The generic drivers of every other form: fewer examples each, the whole file in minutes.
+FUZZ_EVERY = settings(FUZZ, max_examples=15)
 
 AWKWARD = [
     "",
@@ -100,6 +113,86 @@ def _names(form):
 def post_data(form):
     """A strategy of POST bodies: every field of the form gets a generated value."""
     return st.fixed_dictionaries({name: VALUES for name in _names(form)})
+
+
+# Files of the wrong kind (issue 16): an executable renamed .pdf, an empty file, a PNG
+# claimed as a PDF, a zip claimed as a DOCX, names with an RTL override or too long; and
+# sometimes a real PDF, so that the other fields are judged past the file.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
+FILES = st.sampled_from(
+    [
+        (
+            "说明.pdf",
+            b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 56 + b"This program",
+            "application/pdf",
+        ),
+        ("空文件.pdf", b"", "application/pdf"),
+        ("扫描件.pdf", PNG + b"\x00" * 32, "application/pdf"),
+        (
+            "材料.docx",
+            b"PK\x03\x04\x14\x00not really a document",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("\u202efdp.exe", b"MZ\x90\x00", "application/octet-stream"),
+        ("长" * 300 + ".pdf", MINIMAL_PDF, "application/pdf"),
+        ("合同.pdf", MINIMAL_PDF, "application/pdf"),
+        None,  # no file at all
+    ]
+)
+
+
+def _choices(field):
+    """Valid submitted values of a choice field (a few), flattening option groups."""
+    found = []
+    for value, label in field.choices:
+        if isinstance(label, (list, tuple)):
+            found.extend(str(v) for v, _ in label)
+        elif value not in ("", None):
+            found.append(str(value))
+    return found[:10]
+
+
+def field_strategy(field):
+    """Generated values for one form field, by kind."""
+    if isinstance(field, django_forms.FileField):
+        return FILES
+    if isinstance(field, django_forms.BooleanField):
+        return st.one_of(st.sampled_from(["on", ""]), VALUES)
+    if isinstance(field, django_forms.ChoiceField | django_forms.ModelChoiceField):
+        valid = _choices(field)
+        one = st.one_of(st.sampled_from(valid), VALUES) if valid else VALUES
+        if isinstance(
+            field, django_forms.MultipleChoiceField | django_forms.ModelMultipleChoiceField
+        ):
+            return st.lists(one, max_size=3)
+        return one
+    if isinstance(field, django_forms.DateField):
+        near = st.integers(-400, 400).map(
+            lambda n: (timezone.localdate() + timedelta(n)).isoformat()
+        )
+        return st.one_of(VALUES, near)
+    return VALUES
+
+
+def _typed_fields(form):
+    """The free-text fields: what the user typed, to be shown again when refused."""
+    return [
+        name
+        for name, field in form.fields.items()
+        if isinstance(field, django_forms.CharField)
+        and not isinstance(field, django_forms.ChoiceField | django_forms.FileField)
+        and not isinstance(field.widget, django_forms.PasswordInput | django_forms.HiddenInput)
+    ]
+
+
+def assert_typed_kept(response, form, data):
+    """Each free-text value posted is in the re-rendered page, escaped (NUL aside: Django
+    refuses it before the field sees it and browsers never send it)."""
+    body = response.content.decode()
+    for name in _typed_fields(form):
+        value = data.get(form.add_prefix(name))
+        if isinstance(value, str) and value.strip() and "\x00" not in value:
+            assert escape(value) in body, (name, value)
 
 
 @pytest.fixture(autouse=True)
@@ -155,9 +248,18 @@ def test_it_survives_any_input_to_an_application_section(client, alice, draft, s
     client.force_login(alice)
 
     @FUZZ
-    @given(data=post_data(form))
-    def run(data):
-        _check(client, url, data, draft, posted_fields=set(form.fields))
+    @given(data=post_data(form), htmx=st.booleans())
+    def run(data, htmx):
+        before = _application_values(draft)
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        with transaction.atomic():
+            response = client.post(url, data, **headers)
+            assert response.status_code < 500, (url, data, response.status_code)
+            _assert_draft_kept(draft, before, posted_fields=set(form.fields))
+            if response.status_code == 422:
+                # Refused: what was typed comes back in the form, escaped (issue 16).
+                assert_typed_kept(response, form, data)
+            transaction.set_rollback(True)
 
     run()
 
@@ -205,33 +307,6 @@ def test_it_survives_any_input_to_the_other_application_forms(client, alice, dra
 
 
 # --- Public and account forms --------------------------------------------------------
-
-
-def test_it_survives_any_input_to_the_public_objection_form(client, alice, charlie, draft):
-    today = timezone.localdate()
-    notice = PublicNotice.objects.create(
-        number="辽市科公〔2026〕99号",
-        title="模糊测试公示",
-        start_date=today - timedelta(days=1),
-        end_date=today + timedelta(days=6),
-        working_days=5,
-        business_contact="李明 0419-1234567",
-        supervision_contact="0419-7654321",
-        published_by=charlie,
-    )
-    notice.applications.add(draft)
-    url = reverse("notices:file_objection", args=[notice.pk])
-    form = ObjectionForm(applications=Application.objects.filter(pk=draft.pk))
-    fields = {name: VALUES for name in _names(form) if name != "evidence"}
-    # Sometimes the real application, so the other fields are checked past the choice.
-    fields["application"] = st.one_of(st.just(str(draft.pk)), VALUES)
-
-    @FUZZ
-    @given(data=st.fixed_dictionaries(fields))
-    def run(data):
-        _check(client, url, data, draft)
-
-    run()
 
 
 def test_it_survives_any_input_to_the_login_form(client, alice):
@@ -393,9 +468,10 @@ def test_it_survives_any_input_to_the_registration_form_and_keeps_what_was_typed
     names = [n for n in _names(form) if n not in ("captcha", "licence")]
 
     @FUZZ
-    @given(data=st.fixed_dictionaries({name: VALUES for name in names}))
-    def run(data):
-        posted = {**_with_captcha(data), "licence": _pdf_upload()}
+    @given(data=st.fixed_dictionaries({name: VALUES for name in names}), licence=FILES)
+    def run(data, licence):
+        # The licence is sometimes a PDF, sometimes a file of the wrong kind (issue 16).
+        posted = {**_with_captcha(data), **_body({"licence": licence})}
         response = _post(client, url, posted)
         assert response.status_code < 500, data
         if response.status_code == 422:
@@ -490,9 +566,9 @@ def test_it_survives_any_input_to_the_unit_change_form(client, alice):
     client.force_login(alice)
 
     @FUZZ
-    @given(data=st.fixed_dictionaries({name: VALUES for name in names}))
-    def run(data):
-        response = _post(client, url, {**data, "licence": _pdf_upload()})
+    @given(data=st.fixed_dictionaries({name: VALUES for name in names}), licence=FILES)
+    def run(data, licence):
+        response = _post(client, url, {**data, **_body({"licence": licence})})
         assert response.status_code < 500, data
         if response.status_code == 422:
             assert response.context["form"].data.get("name") == data["name"]
@@ -600,3 +676,109 @@ def test_it_survives_any_input_to_the_integrity_forms(client, charlie, case):
             transaction.set_rollback(True)
 
     run()
+
+
+# --- Every form of the project (issue 16, point 1) ---------------------------------------
+
+PROJECT_PACKAGES = ("applications", "members", "reviews", "reporting", "liaoyang_consortia")
+
+
+def project_forms() -> dict:
+    """Every Form and ModelForm class defined in the project, by dotted path: each forms*
+    module of the project's packages imported, then django's BaseForm subclasses walked."""
+    for package_name in PROJECT_PACKAGES:
+        package = importlib.import_module(package_name)
+        for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            if module.name.rsplit(".", 1)[-1].startswith("forms"):
+                importlib.import_module(module.name)
+    found, todo = {}, [django_forms.BaseForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.split(".")[0] in PROJECT_PACKAGES:
+                found[f"{sub.__module__}.{sub.__qualname__}"] = sub
+    return found
+
+
+PROJECT_FORMS = project_forms()
+# For the README's summary: how many form classes the project has, and how many are fuzzed.
+FORMS_TOTAL = len(PROJECT_FORMS)
+FORMS_FUZZED = sum(1 for path in PROJECT_FORMS if path in DRIVERS)
+FORMS_EXCLUDED = sum(1 for path in PROJECT_FORMS if path in EXCLUDED)  # base classes only
+GENERIC = sorted(path for path, driver in DRIVERS.items() if isinstance(driver, Driver))
+
+
+def test_every_form_has_a_fuzz_driver():
+    missing = sorted(set(PROJECT_FORMS) - set(DRIVERS) - set(EXCLUDED))
+    assert not missing, (
+        "forms without a fuzz driver (add each to tests/security/fuzz_registry.py DRIVERS, "
+        "or to EXCLUDED with why): " + ", ".join(missing)
+    )
+    assert not set(DRIVERS) & set(EXCLUDED), "a form both driven and excluded"
+    gone = sorted((set(DRIVERS) | set(EXCLUDED)) - set(PROJECT_FORMS))
+    assert not gone, "registry entries for forms that no longer exist: " + ", ".join(gone)
+    assert FORMS_FUZZED + len(EXCLUDED) == FORMS_TOTAL
+
+
+@pytest.mark.parametrize("path", sorted(p for p, d in DRIVERS.items() if isinstance(d, Existing)))
+def test_each_registered_fuzz_test_exists(path):
+    module, name = DRIVERS[path].test.split("::")
+    test = getattr(importlib.import_module(module), name, None)
+    assert callable(test), f"{path}: {DRIVERS[path].test} is no test"
+
+
+class _Users:
+    """The test's user fixtures by name, made when first asked for."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name):
+        return self._request.getfixturevalue(name)
+
+
+def _body(data):
+    """The generated values as the test client posts them: files built afresh (an upload
+    is read once), an absent file left out."""
+    posted = {}
+    for name, value in data.items():
+        if isinstance(value, tuple):
+            value = SimpleUploadedFile(value[0], value[1], content_type=value[2])
+        if value is not None:
+            posted[name] = value
+    return posted
+
+
+@pytest.mark.parametrize("path", GENERIC)
+def test_it_survives_any_input_to_every_other_form(request, client, path):
+    driver = DRIVERS[path]
+    users = _Users(request)
+    objects = driver.setup(users)
+    if driver.role != "anon":
+        client.force_login(getattr(users, driver.role))
+    url = driver.url(objects)
+    form = driver.form(objects)
+    assert type(form) is PROJECT_FORMS[path], f"{path}: the driver builds another form"
+    fields = {form.add_prefix(name): field_strategy(f) for name, f in form.fields.items()}
+    fields.update(driver.extra(objects))
+    statuses = []
+
+    @FUZZ_EVERY
+    @given(data=st.fixed_dictionaries(fields))
+    def run(data):
+        with transaction.atomic():
+            if driver.method == "get":
+                response = client.get(url, _body(data))
+            else:
+                response = client.post(url, _body(data))
+            assert response.status_code < 500, (path, data, response.status_code)
+            statuses.append(response.status_code)
+            if driver.typed and response.status_code == 422:
+                assert_typed_kept(response, form, data)
+            transaction.set_rollback(True)
+
+    run()
+    # A driver that only ever meets a 403, a 404 or the login page fuzzes nothing: the
+    # form must have been judged (a refused post answers 422, a filter page 200).
+    judged = driver.judged or (200 if driver.method == "get" else 422)
+    assert judged in statuses, (path, sorted(set(statuses)))
