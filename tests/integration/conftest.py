@@ -181,7 +181,7 @@ def _start_redis(port, folder):
 @pytest.fixture
 def redis_outage(tmp_path):
     """Stop the suite's Redis now; the test starts it again (`restart()`), and so does the
-    teardown if the test did not. (test_resilience.py has its own copy of this fixture.)"""
+    teardown if the test did not."""
     port = _redis_port()
     assert shutil.which("redis-server") and redis_ping(port)
     subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)

@@ -1,13 +1,10 @@
 """Redis stopped mid-run: pages keep working, and the messages they caused are delivered
-once it is back (DESIGN.md §6). Stops the suite's real Redis and starts it again."""
+once it is back (DESIGN.md §6). Stops the suite's real Redis and starts it again (the
+redis_outage fixture of tests/integration/conftest.py)."""
 
-import shutil
-import subprocess
 import time
-from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from applications import services
@@ -17,57 +14,6 @@ from liaoyang_consortia.models import Notification
 from tests.factories import make_complete_application
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _redis_port():
-    return urlparse(settings.CELERY_BROKER_URL).port
-
-
-def _ping(port):
-    result = subprocess.run(
-        ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() == "PONG"
-
-
-def _start(port, folder):
-    subprocess.run(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--daemonize",
-            "yes",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        check=True,
-    )
-    deadline = time.monotonic() + 10
-    while not _ping(port) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _ping(port)
-
-
-@pytest.fixture
-def redis_outage(tmp_path):
-    """Stop Redis now; the test starts it again (`restart()`), and so does the teardown."""
-    port = _redis_port()
-    assert shutil.which("redis-server") and _ping(port)
-    subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)
-    deadline = time.monotonic() + 10
-    while _ping(port) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _ping(port)
-    yield lambda: _start(port, tmp_path)
-    if not _ping(port):
-        _start(port, tmp_path)
 
 
 def test_it_keeps_working_without_redis_and_delivers_once_it_is_back(
