@@ -202,12 +202,14 @@ PROOF_COUNTS = [
     ("tests.races.test_races", "RACES", "races"),
     ("tests.workflow.test_application_transitions", "TRANSITIONS_TESTED", "transitions run"),
     ("tests.workflow.test_application_transitions", "CASES_TESTED", "transition cases"),
-    ("tests.workflow.test_guard_messages", "GUARDS_TESTED", "guard messages"),
+    ("tests.workflow.test_guard_messages", "GUARDS_TESTED", "guard messages (both machines)"),
     (
         "tests.workflow.test_assessment_transitions",
         "ASSESSMENT_TRANSITIONS_TESTED",
         "assessment transitions run",
     ),
+    ("tests.workflow.test_assessment_transitions", "ASSESSMENT_CASES_TESTED", "assessment cases"),
+    ("tests.workflow.test_guard_messages", "ASSESSMENT_GUARDS_TESTED", "of them the assessment's"),
     (
         "tests.integration.test_resilience_worker",
         "MESSAGES_SWEPT_BY_TWO_WORKERS",

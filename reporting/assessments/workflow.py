@@ -32,7 +32,7 @@ class Step:
     label: str
     comment_label: str = ""
     comment_required: bool = False
-    # Whom to tell: any of "lead", "county", "city".
+    # Whom to tell: any of "lead", "county", "city", "experts".
     notify: tuple[str, ...] = field(default_factory=tuple)
     button: str = "primary"
     # Run from the assessment page (False: by a round-level service or the daily job).
@@ -55,7 +55,9 @@ STEPS = {
         notify=("lead",),
         button="outline-warning",
     ),
-    "city_pass": Step(gettext_lazy("市局审核通过，开始专家评审"), notify=("lead",)),
+    # The experts drawn at intake declared then, but may score only from here on: tell them
+    # (as an application's start_expert_review does).
+    "city_pass": Step(gettext_lazy("市局审核通过，开始专家评审"), notify=("lead", "experts")),
     "city_return": Step(
         gettext_lazy("市局退回修改"),
         gettext_lazy("退回原因"),
@@ -259,6 +261,16 @@ def recipients(audience: str, assessment):
         )
     if audience == "city":
         return recipients_for("city", None)
+    if audience == "experts":
+        from django.contrib.auth import get_user_model
+
+        return list(
+            get_user_model().objects.filter(
+                is_active=True,
+                expert_profile__assignments__assessment=assessment,
+                expert_profile__assignments__status__in=["pending", "accepted"],
+            )
+        )
     raise ValueError(audience)
 
 

@@ -376,3 +376,254 @@ def test_it_has_a_guard_case_for_every_guarded_transition():
     guarded = set(workflow.GUARDS)
     covered = {g.id.split("-")[0] for g in GUARDS}
     assert guarded <= covered, guarded - covered
+
+
+# --- the assessment's machine (reporting/assessments/workflow.py) ---------------------------
+# Each guard of an assessment's transition, and perform's own refusals, run through
+# reporting.assessments.workflow.perform where its condition fails. The builders are the
+# assessment transition tests' (the real services, the real chain).
+
+from datetime import datetime  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from members.integrity import rules as pledge_rules  # noqa: E402
+from members.integrity.models import IntegrityPledge  # noqa: E402
+from reporting.assessments import services as assessment_services  # noqa: E402
+from reporting.assessments import workflow as assessment_workflow  # noqa: E402
+from reporting.assessments.models import Assessment, AssessmentState, IndicatorValue  # noqa: E402
+from tests.workflow import test_assessment_transitions as at  # noqa: E402
+
+
+def _act(w, ctx, transition, actor="charlie", comment="", **kwargs):
+    return lambda: assessment_workflow.perform(
+        actor=w[actor] if actor else None,
+        assessment_id=ctx["assessment"].pk,
+        transition=transition,
+        comment=comment,
+        **kwargs,
+    )
+
+
+def _submit_closed(w):
+    ctx = at._filled(w)
+    closes = ctx["round"].closes_on  # 2027-04-30
+    late = datetime(2027, 5, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    return _act(
+        w, ctx, "submit", "alice", at=late
+    ), f"本次考核自评已于{_day(closes)}截止，不能再提交。"
+
+
+def _submit_text_missing(w):
+    ctx = at._filled(w)
+    value = (
+        IndicatorValue.objects.filter(assessment=ctx["assessment"], indicator__method="expert")
+        .select_related("indicator")
+        .order_by("indicator__order")
+        .first()
+    )
+    IndicatorValue.objects.filter(pk=value.pk).update(text="")
+    return _act(w, ctx, "submit", "alice"), f"请填写“{value.indicator.name}”的完成情况。"
+
+
+def _submit_no_summary(w):
+    ctx = at._filled(w)
+    Assessment.objects.filter(pk=ctx["assessment"].pk).update(summary="  ")
+    return _act(w, ctx, "submit", "alice"), "请填写自评总结。"
+
+
+def _submit_pledge_missing(w):
+    ctx = at._filled(w)
+    # One member unit has not pledged (every other unit has).
+    pledge = (
+        IntegrityPledge.objects.filter(assessment=ctx["assessment"])
+        .exclude(organization=w["alice"].profile.organization)
+        .select_related("organization")
+        .first()
+    )
+    pledge.delete()
+    return (
+        _act(w, ctx, "submit", "alice"),
+        f"以下单位尚未作出科研诚信承诺：{pledge.organization.name}。",
+    )
+
+
+def _city_pass_too_few(w):
+    ctx = at._chain(at._filled, at._run("submit", "alice"), at._run("county_pass", "bob", "同意"))(
+        w
+    )
+    return _act(w, ctx, "city_pass"), "至少需要3名评审专家（不含回避的专家），当前0名。"
+
+
+def _conclude_no_scores(w):
+    ctx = at._reviewed(w)
+    ExpertAssignment.objects.filter(assessment=ctx["assessment"]).update(
+        status=ExpertAssignment.Status.WITHDRAWN, ended_at=timezone.now()
+    )
+    return _act(w, ctx, "conclude_review"), "尚无专家评分。"
+
+
+def _conclude_scores_missing(w):
+    ctx = at._reviewed(w)
+    return _act(w, ctx, "conclude_review"), "还有3名专家未提交评分。"
+
+
+def _publish_notice_by_hand(w):
+    return _act(w, at._concluded(w), "publish_notice"), "请通过“发布结果公示”填写公示文号和期限。"
+
+
+def _never_published(w):
+    # Put under notice by hand (the admin's data repair), with no notice.
+    ctx = at._concluded(w)
+    Assessment.objects.filter(pk=ctx["assessment"].pk).update(state=AssessmentState.RESULT_NOTICE)
+    return _act(w, ctx, "publish_result", comment="更正"), "该考核结果尚未公示。"
+
+
+def _result_notice_running(w):
+    ctx = at._chain(at._concluded, at._result_notice(ended=False))(w)
+    return (
+        _act(w, ctx, "publish_result", comment="更正"),
+        f"公示期至{_day(ctx['notice'].end_date)}，尚未结束。",
+    )
+
+
+def _result_objection_pending(w):
+    ctx = at._chain(at._concluded, at._result_notice(ended=True))(w)
+    notices.file_objection(
+        notice=ctx["notice"],
+        assessment=ctx["assessment"],
+        name="实名异议人丙",
+        unit="辽阳某公司",
+        phone="13900000002",
+        reasons="数据有误。",
+        today=ctx["notice"].start_date,
+    )
+    return _act(w, ctx, "publish_result", comment="更正"), "有未办结的异议。"
+
+
+def _upheld_not_by_the_job(w):
+    ctx = at._chain(at._concluded, at._result_notice(ended=True), at._upheld_objection)(w)
+    return (
+        _act(w, ctx, "publish_result", actor=None, system=True),
+        "有成立的异议，须由市局工作人员更正后发布。",
+    )
+
+
+def _not_upheld_not_by_hand(w):
+    ctx = at._chain(at._concluded, at._result_notice(ended=True))(w)
+    return (
+        _act(w, ctx, "publish_result", comment="更正"),
+        "公示期满且无成立的异议的，由系统自动发布。",
+    )
+
+
+def _assessment_not_yours(w):
+    return _act(w, at._experts_accepted(w), "city_pass", "bob"), NO_RIGHT
+
+
+def _assessment_no_reason(w):
+    ctx = at._chain(at._filled, at._run("submit", "alice"))(w)
+    return _act(w, ctx, "county_return", "bob", "  "), "请填写退回原因。"
+
+
+def _assessment_stale(w):
+    # The county's page still offered "return"; another reviewer passed it meanwhile.
+    ctx = at._chain(at._filled, at._run("submit", "alice"), at._run("county_pass", "bob", "同意"))(
+        w
+    )
+    return _act(w, ctx, "county_return", "bob", "退回"), "该考核评估已被他人处理，请刷新后查看"
+
+
+ASSESSMENT_GUARDS = [
+    Guard("submit-closed", "本次考核自评已于%(d)s截止，不能再提交。", _submit_closed),
+    Guard("submit-text-missing", "请填写“%(name)s”的完成情况。", _submit_text_missing),
+    Guard("submit-no-summary", "请填写自评总结。", _submit_no_summary),
+    Guard(
+        "submit-pledge-missing", "以下单位尚未作出科研诚信承诺：%(names)s。", _submit_pledge_missing
+    ),
+    Guard(
+        "city_pass-too-few",
+        "至少需要%(min)d名评审专家（不含回避的专家），当前%(n)d名。",
+        _city_pass_too_few,
+    ),
+    Guard("conclude_review-no-scores", "尚无专家评分。", _conclude_no_scores),
+    Guard(
+        "conclude_review-scores-missing", "还有%(n)d名专家未提交评分。", _conclude_scores_missing
+    ),
+    Guard(
+        "publish_notice-by-hand",
+        "请通过“发布结果公示”填写公示文号和期限。",
+        _publish_notice_by_hand,
+    ),
+    Guard("publish_result-never-noticed", "该考核结果尚未公示。", _never_published),
+    Guard("publish_result-running", "公示期至%(d)s，尚未结束。", _result_notice_running),
+    Guard("publish_result-objection-pending", "有未办结的异议。", _result_objection_pending),
+    Guard(
+        "publish_result-upheld-by-the-job",
+        "有成立的异议，须由市局工作人员更正后发布。",
+        _upheld_not_by_the_job,
+    ),
+    Guard(
+        "publish_result-by-hand-without-upheld",
+        "公示期满且无成立的异议的，由系统自动发布。",
+        _not_upheld_not_by_hand,
+    ),
+    Guard("any-not-yours", NO_RIGHT, _assessment_not_yours, PermissionDenied),
+    Guard("county_return-no-reason", FILL_IN, _assessment_no_reason),
+    Guard(
+        "any-someone-was-first",
+        "该考核评估已被他人处理，请刷新后查看",
+        _assessment_stale,
+        assessment_workflow.StaleAssessment,
+    ),
+]
+# The count the README quotes (tests.workflow.summary()): both machines' guard messages.
+ASSESSMENT_GUARDS_TESTED = len(ASSESSMENT_GUARDS)
+GUARDS_TESTED = len(GUARDS) + ASSESSMENT_GUARDS_TESTED
+
+
+@pytest.fixture
+def world(alice, bob, charlie):
+    # The assessment transition tests' people (tests/workflow/test_assessment_transitions).
+    at.consortium_of(alice)
+    return {"alice": alice, "bob": bob, "charlie": charlie}
+
+
+@pytest.mark.parametrize("guard", ASSESSMENT_GUARDS, ids=[g.id for g in ASSESSMENT_GUARDS])
+def test_it_refuses_an_assessment_transition_with_the_guards_message(guard, world):
+    from django_fsm_log.models import StateLog
+
+    run, expected = guard.arrange(world)
+    logged = StateLog.objects.count()
+    with pytest.raises(guard.refusal) as refused:
+        run()
+    assert _messages(refused.value) == [expected]
+    assert StateLog.objects.count() == logged
+
+
+def assessment_refusal_messages_in_code() -> set[str]:
+    """Every message an assessment's transition can be refused with: the guards of
+    reporting/assessments/workflow.py (and what they call: the submission's problems, the
+    pledges' message, reviews/guards.py's review checks), and perform's own refusals."""
+    w = assessment_workflow
+    found = set()
+    for guard_fn in w.GUARDS.values():
+        found |= _gettext_calls(_of(guard_fn))
+    return (
+        found
+        | _gettext_calls(_of(assessment_services.submission_problems))
+        | _gettext_calls(_of(pledge_rules.missing_pledges_message))
+        | _gettext_calls(_of(guards.start_expert_review))
+        | _gettext_calls(_of(guards._all_submitted))
+        | _gettext_calls(_of(w.perform))
+        | _gettext_calls(_of(w.StaleAssessment))
+    )
+
+
+def test_it_lists_every_refusal_message_the_assessment_code_has():
+    in_code = assessment_refusal_messages_in_code()
+    listed = {g.msgid for g in ASSESSMENT_GUARDS}
+    assert in_code - listed == set(), "a guard's message no case here produces"
+    assert listed - in_code == set(), "a case for a message the code no longer has"
+    assert len(in_code) == 16
+    # city_pass and conclude_review guard with reviews/guards.py's checks, via review.py.
+    assert {g.id.split("-")[0] for g in ASSESSMENT_GUARDS} >= set(assessment_workflow.GUARDS)
