@@ -453,6 +453,14 @@ def _action(*names):
 
 
 DRIVERS = {
+    # liaoyang_consortia/security.py: the second factor's code page, as city staff who have
+    # signed in with their password but not yet with a code (the page is the middleware's).
+    "liaoyang_consortia.security.TokenForm": Driver(
+        role="charlie",
+        setup=lambda user: {},
+        url=lambda o: "/accounts/otp/",
+        form=lambda o: _f("liaoyang_consortia.security.TokenForm")(),
+    ),
     # applications/forms.py
     "applications.forms.BasicForm": Existing(
         FORMS + "test_it_survives_any_input_to_an_application_section"

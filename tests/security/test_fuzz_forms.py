@@ -16,7 +16,9 @@ self-assessment and the expert's score sheet must show again what was typed when
 import hashlib
 import importlib
 import pkgutil
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from captcha.models import CaptchaStore
@@ -683,13 +685,28 @@ def test_it_survives_any_input_to_the_integrity_forms(client, charlie, case):
 PROJECT_PACKAGES = ("applications", "members", "reviews", "reporting", "liaoyang_consortia")
 
 
+# A form class defined anywhere (e.g. the second factor's TokenForm in
+# liaoyang_consortia/security.py), found by its source, not only in forms* modules: otherwise
+# whether it is seen would depend on which test imported its module first.
+_DEFINES_A_FORM = re.compile(r"^class \w+\((?:forms\.)?(?:Model)?Form\b", re.M)
+
+
 def project_forms() -> dict:
     """Every Form and ModelForm class defined in the project, by dotted path: each forms*
-    module of the project's packages imported, then django's BaseForm subclasses walked."""
+    module and each module whose source defines a form imported, then django's BaseForm
+    subclasses walked."""
     for package_name in PROJECT_PACKAGES:
         package = importlib.import_module(package_name)
         for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
-            if module.name.rsplit(".", 1)[-1].startswith("forms"):
+            if ".migrations" in module.name:
+                continue
+            leaf = module.name.rsplit(".", 1)[-1]
+            if leaf.startswith("forms") or (
+                not module.ispkg
+                and _DEFINES_A_FORM.search(
+                    Path(module.module_finder.path, f"{leaf}.py").read_text(encoding="utf-8")
+                )
+            ):
                 importlib.import_module(module.name)
     found, todo = {}, [django_forms.BaseForm]
     while todo:
