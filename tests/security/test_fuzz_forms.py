@@ -523,27 +523,10 @@ def test_it_survives_any_link_token(client):
 
 
 def test_it_survives_any_input_to_the_verification_forms(client, bob):
-    from members.accounts.services import UnitDetails, confirm_email, register_unit
-    from members.models import County, UnitRegistration
-    from tests.factories import valid_uscc
+    from members.models import UnitRegistration
+    from tests.security.fuzz_registry import _registration
 
-    registration = confirm_email(
-        token=register_unit(
-            details=UnitDetails(
-                name="模糊测试单位",
-                uscc=valid_uscc("91211002"),
-                org_kind="enterprise",
-                county=County.objects.get(code="211002"),
-                address="辽阳市白塔区",
-                legal_representative="张三",
-            ),
-            registrant_name="李四",
-            mobile="13900000000",
-            email="fuzz@example.invalid",
-            password="Fuzzing-pass-2026",
-            licence=_pdf_upload(),
-        ).email_token
-    )
+    registration = _registration(None)["registration"]
     url = reverse("members:registration_decide", args=[registration.pk])
     client.force_login(bob)
 
