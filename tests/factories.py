@@ -254,3 +254,24 @@ def make_complete_application(
     if pledged:
         pledge_all(application)
     return application
+
+
+@arranging
+def make_filed_member_change(*, consortium, organization, by):
+    """A unit's withdrawal from a consortium, filed with its signed supplementary agreement
+    (补充协议): what city staff find waiting to decide."""
+    from applications.models import MemberChange
+
+    return MemberChange.objects.create(
+        consortium=consortium,
+        kind=MemberChange.Kind.REMOVE,
+        organization=organization,
+        reason="战略调整退出",
+        agreement=ContentFile(MINIMAL_PDF, name="upload"),
+        agreement_name="补充协议.pdf",
+        agreement_type="application/pdf",
+        agreement_sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+        status=MemberChange.Status.FILED,
+        created_by=by,
+        filed_at=timezone.now(),
+    )

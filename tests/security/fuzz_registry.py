@@ -13,15 +13,17 @@ generated values for each field (choices sometimes valid, files of the wrong kin
 Setups take `u`, the test's users by fixture name (u.alice, u.bob, u.charlie, u.dora,
 u.erin), and return a dict of the objects the url and form builders read."""
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from tests.factories import MINIMAL_PDF, arranging, make_complete_application
+from tests.factories import (
+    arranging,
+    make_complete_application,
+    make_filed_member_change,
+)
 
 
 @dataclass(frozen=True)
@@ -144,18 +146,8 @@ def _consortium(u):
         reason="战略调整退出",
         created_by=u.alice,
     )
-    filed_change = MemberChange.objects.create(
-        consortium=consortium,
-        kind=MemberChange.Kind.REMOVE,
-        organization=members[-1].organization,
-        reason="战略调整退出",
-        agreement=ContentFile(MINIMAL_PDF, name="upload"),
-        agreement_name="补充协议.pdf",
-        agreement_type="application/pdf",
-        agreement_sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
-        status=MemberChange.Status.FILED,
-        created_by=u.alice,
-        filed_at=timezone.now(),
+    filed_change = make_filed_member_change(
+        consortium=consortium, organization=members[-1].organization, by=u.alice
     )
     lead_change = LeadChange.objects.create(
         consortium=consortium,

@@ -31,7 +31,6 @@ from applications.models import (
     ConsortiumMember,
     ConsortiumProject,
     LeadChange,
-    MemberChange,
 )
 from liaoyang_consortia.notifications import notify
 from liaoyang_consortia.security import needs_second_factor
@@ -64,6 +63,7 @@ from tests.factories import (
     UserFactory,
     arranging,
     make_complete_application,
+    make_filed_member_change,
     make_user,
     valid_uscc,
 )
@@ -151,18 +151,8 @@ def _owned_objects(owner, *, serial, charlie, reviewer, sheet):
         end_date=today + timedelta(days=300),
         entered_by=owner,
     )
-    member_change = MemberChange.objects.create(
-        consortium=consortium,
-        kind=MemberChange.Kind.REMOVE,
-        organization=members[-1].organization,
-        reason="战略调整退出",
-        agreement=ContentFile(MINIMAL_PDF, name="upload"),
-        agreement_name="补充协议.pdf",
-        agreement_type="application/pdf",
-        agreement_sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
-        status=MemberChange.Status.FILED,
-        created_by=owner,
-        filed_at=timezone.now(),
+    member_change = make_filed_member_change(
+        consortium=consortium, organization=members[-1].organization, by=owner
     )
     lead_change = LeadChange.objects.create(
         consortium=consortium,
